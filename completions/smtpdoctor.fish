@@ -39,7 +39,7 @@ complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l require-tls 
 complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l source-ip -r -d 'the sending IP: connect from it, and check its PTR and forward DNS against the E'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l resolver -r -d 'DNS server to ask instead of the system\'s'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l no-mx -d 'treat TARGET as a host name, not a mail domain (no MX lookup)'
-complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l auth -r -d 'AUTH credentials, by PLAIN, or LOGIN where PLAIN is not offered (TLS only); the '
+complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l auth -r -d 'AUTH credentials, by PLAIN, else LOGIN, SCRAM-SHA-256, SCRAM-SHA-1 or CRAM-MD5, '
 complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l auth-file -r -d 'read the AUTH password from FILE\'s first line (with --auth USER)'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l peer -r -a 'generic gmail microsoft365 yahoo' -d 'judge TLS as this sending peer would (default: generic, RFC 8996)'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from diagnose' -l quick -d 'one connection only: skip the TLS version matrix'

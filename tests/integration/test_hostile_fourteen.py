@@ -43,16 +43,15 @@ from smtpdoctor.lab.scripted import (
     Stall,
 )
 from support.hostile_smtp import (
-    DEFAULT_EXT,
     OK250,
     READ_CAP,
     Case,
     check,
-    ehlo,
     reply,
     run,
     session,
     warmed_server,
+    with_auth,
 )
 
 pytestmark = pytest.mark.timeout(90)
@@ -78,15 +77,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScriptedServerT
         yield running
 
 
-def _with_auth(auth_line: str, exchange: tuple[Action, ...]) -> tuple[Action, ...]:
-    """A healthy session whose EHLO reply under TLS offers ``auth_line``, the AUTH
-    exchange played by ``exchange`` where MAIL was due."""
-    healthy = session(ext=(*DEFAULT_EXT, auth_line))
-    healthy[2] = Send(ehlo(*DEFAULT_EXT, "STARTTLS"))  # (no AUTH before TLS)
-    at = healthy.index(Expect("MAIL"))
-    return (*healthy[:at], *exchange)
-
-
 def _login(
     *after_password: Action,
     auth_line: str = M365_AUTH,
@@ -94,7 +84,7 @@ def _login(
 ) -> tuple[Action, ...]:
     """AUTH LOGIN's two ``prompts`` (the user name and the password read), then
     ``after_password``."""
-    return _with_auth(
+    return with_auth(
         auth_line,
         (
             Expect("AUTH"),
@@ -157,7 +147,7 @@ CASES = [
         # servers that send it alone: bluetiger9/SmtpClient-for-Qt#165; Postfix's
         # client and Python's smtplib read it): AUTH is offered, PLAIN taken.
         "auth/obsolete-auth-equals-only",
-        _with_auth("AUTH=LOGIN PLAIN", (Expect("AUTH"), Send(AUTHENTICATED), _REST)),
+        with_auth("AUTH=LOGIN PLAIN", (Expect("AUTH"), Send(AUTHENTICATED), _REST)),
         None,
         None,
         "ok",
@@ -199,7 +189,7 @@ CASES = [
         # LOGIN advertised and refused at once (RFC 4954 §6's 504 "unrecognized
         # authentication type": the mechanism is listed but not enabled).
         "auth/login-advertised-then-504",
-        _with_auth(
+        with_auth(
             "AUTH LOGIN",
             (
                 Expect("AUTH"),
@@ -253,7 +243,7 @@ CASES = [
         # An RST after the user name (a box in front that drops what it cannot
         # inspect).
         "auth/login-reset-after-user-name",
-        _with_auth(M365_AUTH, (Expect("AUTH"), Send(USER_PROMPT), Expect("user name"), Reset())),
+        with_auth(M365_AUTH, (Expect("AUTH"), Send(USER_PROMPT), Expect("user name"), Reset())),
         "auth",
         "reset",
         "connection_dropped",

@@ -197,8 +197,9 @@ def test_catalogue_is_complete_and_well_formed() -> None:
     names = list(SCENARIOS)
     assert names[0] == "healthy"
     # + hostile-markup (issue 14), hostile-pushed-reply (issue 11), hostile-ssh-banner,
-    # esmtp-command-rewrite (hostile round nine), auth-login-loop (round fourteen)
-    assert len(names) == 53
+    # esmtp-command-rewrite (hostile round nine), auth-login-loop (round fourteen),
+    # ehlo-refused, auth-scram-ntlm, first-mail-deferred, first-data-deferred (fifteen)
+    assert len(names) == 57
     for name, scenario in SCENARIOS.items():
         assert isinstance(scenario, Scenario)
         assert scenario.name == name

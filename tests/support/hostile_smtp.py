@@ -91,6 +91,15 @@ def session(
     return [*out, Expect("QUIT"), Send(BYE), Close(close_notify=True)]
 
 
+def with_auth(auth_line: str, exchange: Sequence[Action]) -> tuple[Action, ...]:
+    """A healthy session whose EHLO reply under TLS (only) offers ``auth_line``, the
+    AUTH exchange played by ``exchange`` where MAIL was due."""
+    healthy = session(ext=(*DEFAULT_EXT, auth_line))
+    healthy[2] = Send(ehlo(*DEFAULT_EXT, "STARTTLS"))  # (no AUTH before TLS)
+    at = healthy.index(Expect("MAIL"))
+    return (*healthy[:at], *exchange)
+
+
 @dataclass(frozen=True)
 class Case:
     """One hostile server and what the contract makes of it."""

@@ -164,7 +164,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--auth",
         metavar="USER[:PASSWORD]",
-        help="AUTH credentials, by PLAIN, or LOGIN where PLAIN is not offered (TLS only); the "
+        help="AUTH credentials, by PLAIN, else LOGIN, SCRAM-SHA-256, SCRAM-SHA-1 or CRAM-MD5, "
+        "as offered (TLS only); the "
         "password from $SMTPDOCTOR_AUTH_PASSWORD, "
         "--auth-file or a prompt when only USER is given (a password on the command line is "
         "visible to every local user)",

@@ -18,11 +18,15 @@ from smtpdoctor.diagnosis.peers import PEERS, PeerProfile
 from smtpdoctor.diagnosis.verdict import sort_findings
 from smtpdoctor.evidence.certificate import CHAINS_BUT, CertificateInfo
 from smtpdoctor.evidence.session import (
+    AUTH_EXCHANGE_BROKEN,
     AUTH_NO_PASSWORD_MECHANISM,
+    AUTH_UNSUPPORTED_MECHANISM,
+    CLOSED_AT_RSET,
     CUT_LINE,
     EIGHTBITMIME_NOT_OFFERED,
     FIRST_DEFERRED,
     LOGIN_LOOP,
+    REORDERED,
     SMTPUTF8_NOT_OFFERED,
     STARTTLS_NOT_220,
     Step,
@@ -123,19 +127,26 @@ def _auth_not_offered(ev: SessionEvidence) -> Finding:
     )
 
 
+def _auth_challenge_finding(step: Step, evidence: dict[str, Any]) -> Finding:
+    """An AUTH exchange that ended on a 334. RFC 4954 §4 allows a challenge, but
+    PLAIN's initial response, and LOGIN's user name and password, said all there is:
+    the server did not take them; a CRAM-MD5 or SCRAM challenge the walk could not
+    answer broke the exchange."""
+    if step.detail.startswith(LOGIN_LOOP):
+        return finding("auth.login_challenge_loop", evidence=evidence)
+    if step.detail.startswith(AUTH_EXCHANGE_BROKEN):
+        mechanism, _, why = step.detail.removeprefix(AUTH_EXCHANGE_BROKEN).partition(": ")
+        return finding("auth.exchange_broken", evidence=evidence, mechanism=mechanism, why=why)
+    return finding("auth.challenge_after_initial_response", evidence=evidence)
+
+
 def _transport_finding(step: Step, port: int, implicit_tls: bool = False) -> Finding:
     """A step that ended without a reply: how, and where."""
     stage, outcome = step.stage, step.outcome
     ev: dict[str, Any] = {"outcome": outcome.value, "detail": step.detail}
     ev["elapsed_ms"] = round(step.elapsed_ms, 1)
     if stage is Stage.AUTH and step.reply is not None and step.reply.code == 334:
-        # RFC 4954 §4 allows a 334 challenge, but PLAIN's initial response, and
-        # LOGIN's user name and password, said all there is: the server did not
-        # take them.
-        evidence = {"reply": step.reply.to_json(), **ev}
-        if step.detail.startswith(LOGIN_LOOP):
-            return finding("auth.login_challenge_loop", evidence=evidence)
-        return finding("auth.challenge_after_initial_response", evidence=evidence)
+        return _auth_challenge_finding(step, {"reply": step.reply.to_json(), **ev})
     if stage is Stage.CONNECT:
         fid = {Outcome.REFUSED: "connect.refused", Outcome.UNREACHABLE: "connect.unreachable"}
         return finding(fid.get(outcome, "connect.timeout"), evidence=ev, port=port)
@@ -172,7 +183,11 @@ def _transport_finding(step: Step, port: int, implicit_tls: bool = False) -> Fin
     if outcome is Outcome.TIMEOUT:
         return finding("{stage}.timeout", evidence=ev, stage=stage, where=where)
     if outcome is Outcome.PROTOCOL_ERROR:
-        return finding("{stage}.protocol_error", evidence=ev, stage=stage, where=where)
+        return (
+            _reordered(step.detail.removeprefix(REORDERED))
+            if step.detail.startswith(REORDERED)
+            else finding("{stage}.protocol_error", evidence=ev, stage=stage, where=where)
+        )
     how = HOW.get(outcome, outcome.value)
     if outcome is Outcome.CLOSED and (step.tls_ended or step.detail.startswith(CUT_LINE)):
         # Not a dropped connection alone: the server's TLS layer ended the session
@@ -1199,11 +1214,21 @@ def _command_words(command: str) -> str:
     return command.split(":", maxsplit=1)[0].strip() or command
 
 
+def _after_handshake(step: Step, steps: Sequence[Step]) -> bool:
+    """Whether ``step`` came after a TLS handshake that succeeded (under TLS)."""
+    for earlier in steps:
+        if earlier is step:
+            return False
+        if earlier.stage is Stage.TLS_HANDSHAKE and earlier.outcome is Outcome.OK:
+            return True
+    return False
+
+
 def _helo_fallback(steps: Sequence[Step]) -> tuple[Step, Step] | None:
-    """An EHLO refused with 500/502 and the HELO a client then sends (RFC 5321
-    §4.1.4): the pair, for session_findings to weigh."""
+    """An EHLO refused and the HELO a client then sends (RFC 5321 §4.1.4; on any
+    refusal but 421, as Postfix's client): the pair, for session_findings to weigh."""
     for step, after in pairwise(steps):
-        refused = step.reply is not None and step.reply.code in (500, 502)
+        refused = step.reply is not None and not step.reply.positive
         if (
             refused
             and step.stage is Stage.EHLO
@@ -1249,16 +1274,42 @@ def _refused_client_certificate(failed: Step | None, steps: Sequence[Step]) -> F
     )
 
 
+def _fallback(steps: Sequence[Step]) -> tuple[Step | None, list[Finding]]:
+    """A refused EHLO followed by HELO: the EHLO step that is no fault (left out of
+    the failures), and what the fallback itself says.
+
+    EHLO unknown (500/502) is no fault where the HELO passed, or failed otherwise
+    than by a refusal (a drop: the drop decides); refused too, it stays the fault.
+    EHLO refused otherwise (501, 503, 554, a 4xx: the server knows it) stays a
+    fault unless the HELO passed: ESMTP is refused, not missing."""
+    fell_back = _helo_fallback(steps)
+    if fell_back is None or fell_back[0].reply is None:
+        return None, []
+    refused, helo = fell_back
+    refusal = refused.reply
+    assert refusal is not None
+    unknown = refusal.code in (500, 502)
+    if helo.outcome is not Outcome.OK:
+        return (refused if unknown and helo.outcome is not Outcome.REPLY else None), []
+    if unknown:
+        return refused, [finding("ehlo.helo_fallback", code=refusal.code)]
+    under_tls = _after_handshake(refused, steps)
+    said = finding(
+        "ehlo.refused_helo_accepted",
+        evidence={"reply": refusal.to_json()},
+        category=Category.OTHER if under_tls else Category.STARTTLS_UNAVAILABLE,
+        reply=_first_line(refusal),
+        variant="tls" if under_tls else "clear",
+    )
+    return refused, [said]
+
+
 def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[Finding]:
     """Every finding a walked session supports, most severe first."""
     policy = policy or Policy()
     findings: list[Finding] = []
-    fell_back = _helo_fallback(ev.steps)
-    # The EHLO refusal is no fault where the HELO passed, or failed otherwise
-    # than by a refusal (a drop: the drop decides); refused too, it stays the fault.
-    fallback = fell_back[0] if fell_back and fell_back[1].outcome is not Outcome.REPLY else None
-    if fell_back and fell_back[0].reply is not None and fell_back[1].outcome is Outcome.OK:
-        findings.append(finding("ehlo.helo_fallback", code=fell_back[0].reply.code))
+    fallback, said = _fallback(ev.steps)
+    findings += said
     steps = [s for s in ev.steps if s is not fallback]
     failed = next(
         (s for s in steps if s.outcome is not Outcome.OK and s.stage is not Stage.QUIT), None
@@ -1271,9 +1322,9 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
     for step in steps:
         if step.outcome is not Outcome.REPLY or step.stage is Stage.QUIT:
             continue
-        if deferred and step is failed and step.stage is Stage.RCPT_TO and step.reply:
-            # Deferred on the first connection only (the walk's second was taken).
-            findings.append(_first_deferred(step.reply))
+        if deferred and step is failed and step.reply:
+            # Deferred on the first connection only (the walk's second was served).
+            findings.append(_first_deferred(step))
         else:
             findings.append(_reply_finding(step, policy, steps))
     findings += _greeting_findings(ev)
@@ -1297,11 +1348,61 @@ def session_findings(ev: SessionEvidence, policy: Policy | None = None) -> list[
     return sort_findings(findings)
 
 
-def _first_deferred(reply: Reply) -> Finding:
+# How the deferred step's command is named in the first-connection finding.
+_DEFERRED_COMMAND = {
+    Stage.MAIL_FROM: "MAIL FROM",
+    Stage.RCPT_TO: "RCPT TO",
+    Stage.DATA: "DATA",
+    Stage.MESSAGE: "message (the reply after its end)",
+}
+
+
+def _first_deferred(step: Step) -> Finding:
+    assert step.reply is not None
     return finding(
         "session.first_connection_deferred",
-        evidence={"reply": reply.to_json()},
-        reply=_first_line(reply),
+        evidence={"reply": step.reply.to_json()},
+        stage=step.stage,
+        reply=_first_line(step.reply),
+        command=_DEFERRED_COMMAND.get(step.stage, step.stage.value),
+    )
+
+
+# What each SASL mechanism a server may offer alone asks of a client (RFC 4954 §3:
+# the mechanisms in the EHLO reply are the only ways in). The key is the name's
+# start, so SCRAM-SHA-256-PLUS is SCRAM's and a family member shares its reading.
+_MECHANISM_NEEDS = (
+    ("SCRAM-", "the password, through a salted challenge-response (RFC 5802, RFC 7677)"),
+    ("NTLM", "Windows (domain) credentials, through Microsoft's NTLM challenge-response"),
+    ("DIGEST-MD5", "the password, through DIGEST-MD5 (RFC 2831; Historic since RFC 6331)"),
+    ("GSSAPI", "a Kerberos ticket"),
+    ("GS2-", "a Kerberos ticket (GS2, RFC 5801)"),
+    ("XOAUTH", "an OAuth 2.0 access token, not a password"),
+    ("OAUTHBEARER", "an OAuth 2.0 access token, not a password (RFC 7628)"),
+    ("EXTERNAL", "a client certificate (the TLS identity), not a password"),
+    ("ANONYMOUS", "nothing: it logs no one in"),
+)
+
+
+def _mechanisms_required(mechanisms: Sequence[str]) -> str:
+    """What the server requires, mechanism by mechanism, as one sentence."""
+    said = []
+    for mechanism in mechanisms:
+        need = next((n for start, n in _MECHANISM_NEEDS if mechanism.startswith(start)), None)
+        if need is not None and mechanism.endswith("-PLUS"):
+            need += " bound to the TLS channel (RFC 5929, RFC 9266), which smtpdoctor does not do"
+        said.append(f"{mechanism} takes {need or 'something smtpdoctor does not know'}")
+    return "The server requires one of: " + "; ".join(said) + "."
+
+
+def _reordered(replies: str) -> Finding:
+    """The pipelining.replies_reordered finding from the two replies ("a | b")."""
+    first, _, second = replies.partition(" | ")
+    return finding(
+        "pipelining.replies_reordered",
+        evidence={"mail_from_reply": first, "rcpt_to_reply": second},
+        first=first,
+        second=second,
     )
 
 
@@ -1317,6 +1418,17 @@ def _note_finding(note: str, ev: SessionEvidence) -> Finding:
             "auth.no_password_mechanism",
             evidence={"mechanisms": mechanisms.split()},
             mechanisms=mechanisms,
+        )
+    if note.startswith(CLOSED_AT_RSET):
+        said = note.removeprefix(CLOSED_AT_RSET)
+        return finding("session.closed_at_rset", evidence={"reply": said}, reply=said)
+    if note.startswith(AUTH_UNSUPPORTED_MECHANISM):
+        offered = note[len(AUTH_UNSUPPORTED_MECHANISM) :].split()
+        return finding(
+            "auth.mechanism_unsupported",
+            evidence={"mechanisms": offered},
+            mechanisms=" ".join(offered),
+            required=_mechanisms_required(offered),
         )
     capital = f"{note[0].upper()}{note[1:]}"
     if note.startswith("the server sent TLS records right after"):

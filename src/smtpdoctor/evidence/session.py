@@ -17,11 +17,15 @@ if TYPE_CHECKING:
     from typing import Any
 
 __all__ = [
+    "AUTH_EXCHANGE_BROKEN",
     "AUTH_NO_PASSWORD_MECHANISM",
+    "AUTH_UNSUPPORTED_MECHANISM",
+    "CLOSED_AT_RSET",
     "CUT_LINE",
     "EIGHTBITMIME_NOT_OFFERED",
     "FIRST_DEFERRED",
     "LOGIN_LOOP",
+    "REORDERED",
     "SMTPUTF8_NOT_OFFERED",
     "SentMessage",
     "SessionResult",
@@ -48,9 +52,25 @@ STARTTLS_NOT_220 = "the server answered STARTTLS with "
 # The walk's note where --auth was given and no mechanism offered takes a password
 # (the mechanisms follow it).
 AUTH_NO_PASSWORD_MECHANISM = "the server offers no AUTH mechanism that takes a password: "
-# The walk's note where its RCPT TO was deferred (4xx) and a second walk on a new
-# connection had its RCPT TO taken (the first reply follows it).
-FIRST_DEFERRED = "the first connection's RCPT TO was deferred and the next one's taken: "
+# The walk's note where --auth was given and the server offers password mechanisms
+# the walk does not speak (SCRAM, NTLM, DIGEST-MD5 ...; the mechanisms follow it).
+AUTH_UNSUPPORTED_MECHANISM = "the server offers only AUTH mechanisms smtpdoctor does not speak: "
+# The walk's note where its MAIL FROM, RCPT TO, DATA or message was deferred (4xx)
+# and a second walk on a new connection got past that stage (the first reply follows).
+FIRST_DEFERRED = "the first connection was deferred and the next one served: "
+# A pipelined MAIL FROM step's detail where the RCPT TO's reply (a recipient's
+# enhanced code) came before MAIL FROM's own (a sender's): the two replies follow,
+# " | " between them (RFC 2920 §3.1 has a server answer in order).
+REORDERED = (
+    "the server answered the pipelined MAIL FROM and RCPT TO out of order (RFC 2920 "
+    "§3.1): MAIL FROM got a recipient's reply, then its own: "
+)
+# The walk's note where RSET (the envelope taken, QUIT to follow) was answered with the
+# closing 221 (the reply follows it): the server ends the session at RSET.
+CLOSED_AT_RSET = "the server answered RSET with its closing 221, not 250: "
+# The AUTH step's detail where a CRAM-MD5 or SCRAM exchange was cancelled with "*":
+# the mechanism, why, and the server's last reply follow it.
+AUTH_EXCHANGE_BROKEN = "the walk cancelled the AUTH exchange: "
 # The AUTH step's detail where a 334 came after LOGIN's password: LOGIN has no
 # third line to send (the reply follows it).
 LOGIN_LOOP = "another challenge after LOGIN's user name and password: "

@@ -152,6 +152,26 @@ _MAIL_PARAMS = frozenset({"SIZE", "BODY", "SMTPUTF8", "AUTH"})
 _Handler = Callable[[str, str], Awaitable[None]]
 
 
+class Greylist:
+    """A listener's memory across its sessions, for the first-deferral scenarios: the
+    first session of each pair to reach the checked command is deferred, the next
+    served (a greylisting filter with no delay, or postscreen's first contact), so a
+    retry on a new connection passes and the next diagnosis meets the same again."""
+
+    def __init__(self) -> None:
+        self.seen = 0
+
+    def defer(self) -> bool:
+        self.seen += 1
+        return self.seen % 2 == 1
+
+
+# What the first-deferral scenarios answer the deferred command.
+GREYLISTED = "451 4.7.1 Greylisted, please try again later"
+# What the ehlo-refused scenario answers EHLO.
+EHLO_REFUSAL = "554 5.7.1 EHLO not allowed here, use HELO"
+
+
 class Conversation:
     """One SMTP conversation, server side, with the scenario's one fault.
 
@@ -166,6 +186,7 @@ class Conversation:
         conn: Connection,
         tls_context: ssl.SSLContext,
         throttled: bool,
+        greylist: Greylist | None = None,
     ) -> None:
         self.scenario = scenario
         self.conn = conn
@@ -177,6 +198,7 @@ class Conversation:
         self.recipients = 0
         self.authenticated = False
         self.errors = 0
+        self.greylist = greylist if greylist is not None else Greylist()
         self._commands: dict[str, _Handler] = {
             "EHLO": self._hello,
             "HELO": self._hello,
@@ -316,7 +338,10 @@ class Conversation:
         if self.conn.tls:
             # RFC 4954 §4: never offer plain passwords in clear.
             login_only = self.scenario.quirk is Quirk.AUTH_LOGIN_LOOP
-            ext.append("AUTH LOGIN" if login_only else "AUTH PLAIN LOGIN")
+            if self.scenario.quirk is Quirk.AUTH_SCRAM_NTLM:
+                ext.append("AUTH SCRAM-SHA-256-PLUS NTLM")
+            else:
+                ext.append("AUTH LOGIN" if login_only else "AUTH PLAIN LOGIN")
         elif self.scenario.quirk is Quirk.ESMTP_INSPECTION:
             ext.append("XXXXXXXA")  # what the inspecting firewall leaves of STARTTLS
         elif self.scenario.starttls is not StartTLS.HIDE:
@@ -328,6 +353,10 @@ class Conversation:
         await self._fault(Trigger.EHLO)
         if not arg:
             await self._error(f"501 5.5.4 Syntax: {verb} hostname")
+            return
+        if verb == "EHLO" and self.scenario.quirk is Quirk.EHLO_REFUSED:
+            # It knows EHLO (else 500/502) and refuses it; HELO is served.
+            await self._reply(EHLO_REFUSAL)
             return
         # RFC 5321 §4.1.4: EHLO/HELO also resets any transaction in progress.
         self._reset_transaction()
@@ -505,6 +534,9 @@ class Conversation:
                     # RFC 1870 §6.1: refuse at MAIL FROM when the declared size is too big.
                     await self._reply("552 5.3.4 Message size exceeds fixed maximum message size")
                     return
+        if self.scenario.quirk is Quirk.FIRST_MAIL_DEFERRED and self.greylist.defer():
+            await self._reply(GREYLISTED)
+            return
         self.mail_from = match.group(1)
         await self._reply(_WRONG_MAIL.get(self.scenario.violation, "250 2.1.0 Ok"))
 
@@ -542,6 +574,9 @@ class Conversation:
             return
         if not self.recipients:
             await self._error("554 5.5.1 Error: no valid recipients")  # RFC 5321 §3.3
+            return
+        if self.scenario.quirk is Quirk.FIRST_DATA_DEFERRED and self.greylist.defer():
+            await self._reply(GREYLISTED)
             return
         if self.scenario.violation is Violation.DATA_250:
             await self._reply("250 2.0.0 Ok")

@@ -135,6 +135,15 @@ class Quirk(StrEnum):
     MARKUP = "markup"  # banner, EHLO and the RCPT refusal carry MARKUP_PAYLOAD
     # AUTH LOGIN alone under TLS, and a third 334 after the password, until "*"
     AUTH_LOGIN_LOOP = "auth-login-loop"
+    # EHLO refused (554, it knows the command), HELO served: no ESMTP, no STARTTLS
+    EHLO_REFUSED = "ehlo-refused"
+    # AUTH SCRAM-SHA-256-PLUS and NTLM alone under TLS: password mechanisms the walk lacks
+    AUTH_SCRAM_NTLM = "auth-scram-ntlm"
+    # Every other session's MAIL FROM deferred 451 (the first of each pair): greylisting
+    FIRST_MAIL_DEFERRED = "first-mail-deferred"
+    # The same at DATA (a greylisting check at DATA, where a message to several
+    # recipients is judged once)
+    FIRST_DATA_DEFERRED = "first-data-deferred"
 
 
 class Violation(StrEnum):
@@ -471,6 +480,36 @@ def _catalogue() -> list[Scenario]:
             expect=_expect(Category.AUTHENTICATION, Stage.AUTH, Outcome.PROTOCOL_ERROR),
             needs=("--auth", "lab:lab"),
             quirk=Quirk.AUTH_LOGIN_LOOP,
+        ),
+        Scenario(
+            name="ehlo-refused",
+            description="A server that knows EHLO and refuses it (554), and serves HELO: "
+            "no ESMTP, so no STARTTLS, SIZE or AUTH for any sender.",
+            expect=_expect(Category.STARTTLS_UNAVAILABLE, Stage.EHLO, Outcome.REPLY),
+            quirk=Quirk.EHLO_REFUSED,
+        ),
+        Scenario(
+            name="auth-scram-ntlm",
+            description="A submission server offering AUTH SCRAM-SHA-256-PLUS (channel "
+            "binding) and NTLM alone under TLS: password mechanisms smtpdoctor does not speak.",
+            expect=_expect(Category.AUTHENTICATION, Stage.AUTH, None),
+            needs=("--auth", "lab:lab"),
+            quirk=Quirk.AUTH_SCRAM_NTLM,
+        ),
+        Scenario(
+            name="first-mail-deferred",
+            description="A greylisting server that defers MAIL FROM (451) on every other "
+            "session, so a sender's retry on a new connection is served.",
+            expect=_expect(Category.POLICY_REJECTION, Stage.MAIL_FROM, Outcome.REPLY),
+            quirk=Quirk.FIRST_MAIL_DEFERRED,
+        ),
+        Scenario(
+            name="first-data-deferred",
+            description="A greylisting server that defers DATA (451) on every other session "
+            "that reaches it, so a sender's retry on a new connection is served.",
+            expect=_expect(Category.POLICY_REJECTION, Stage.DATA, Outcome.REPLY),
+            needs=_SEND,
+            quirk=Quirk.FIRST_DATA_DEFERRED,
         ),
     ]
 

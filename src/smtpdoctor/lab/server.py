@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 
 from smtpdoctor.lab.certs import Leaf, default_state_dir, issue_leaves, load_or_create_ca
-from smtpdoctor.lab.conversation import Connection, Conversation
+from smtpdoctor.lab.conversation import Connection, Conversation, Greylist
 from smtpdoctor.lab.scenarios import (
     SCENARIOS,
     CertKind,
@@ -128,6 +128,7 @@ class _Listener:
     slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(MAX_CONNECTIONS))
     accepted: int = 0
     task: asyncio.Task[None] | None = None
+    greylist: Greylist = field(default_factory=Greylist)
 
 
 async def _accept(
@@ -297,7 +298,9 @@ class Lab:
     async def _serve(self, listener: _Listener, conn: Connection, throttled: bool) -> None:
         name = listener.scenario.name
         try:
-            await Conversation(listener.scenario, conn, listener.context, throttled).run()
+            await Conversation(
+                listener.scenario, conn, listener.context, throttled, listener.greylist
+            ).run()
         except (OSError, NetError) as exc:  # resets, broken pipes, TLS errors: clients leave
             log.debug("%s: connection ended: %r", name, exc)
         except Exception:

@@ -1,6 +1,6 @@
 """The SMTP session walker: one connection, every stage timed, every ending named.
 
-Connect → greeting → EHLO (HELO on 500/502) → STARTTLS → TLS handshake →
+Connect → greeting → EHLO (HELO where it is refused) → STARTTLS → TLS handshake →
 EHLO → AUTH (only with credentials, only under TLS) → MAIL FROM → RCPT TO →
 RSET → QUIT. With ``send=True``: … RCPT TO → DATA → message → QUIT, or, with
 ``bdat=True`` too, where the server offers CHUNKING, … RCPT TO → BDAT (the
@@ -24,11 +24,15 @@ from dataclasses import field
 from typing import TYPE_CHECKING
 
 from smtpdoctor.evidence.session import (
+    AUTH_EXCHANGE_BROKEN,
     AUTH_NO_PASSWORD_MECHANISM,
+    AUTH_UNSUPPORTED_MECHANISM,
+    CLOSED_AT_RSET,
     CUT_LINE,
     EIGHTBITMIME_NOT_OFFERED,
     FIRST_DEFERRED,
     LOGIN_LOOP,
+    REORDERED,
     SMTPUTF8_NOT_OFFERED,
     STARTTLS_NOT_220,
     SentMessage,
@@ -143,6 +147,15 @@ AUTH_WITHOUT_MECHANISMS = "the server advertises AUTH with no mechanisms"
 # AUTH LOGIN's two response lines, as the timeline shows them (never the secrets).
 LOGIN_USER = "******** (the user name)"
 LOGIN_PASSWORD = "******** (the password)"
+CRAM_ANSWER = "******** (the user name and the challenge's HMAC-MD5)"
+SCRAM_FIRST = "******** (SCRAM: the user name and our nonce)"
+SCRAM_PROOF = "******** (SCRAM: the proof of the password)"
+# The SCRAM mechanisms the walk speaks, best first (the -PLUS ones need channel
+# binding, which it does not do).
+_SCRAM = ("SCRAM-SHA-256", "SCRAM-SHA-1")
+# RFC 7677 §4 asks for at least 4096 iterations; a server asking for many more makes
+# the client spend seconds of CPU (PBKDF2) where the deadline does not reach.
+SCRAM_MAX_ITERATIONS = 100_000
 # --auth given, and no AUTH keyword in the EHLO reply the walk would log in after.
 AUTH_NOT_OFFERED = "the server does not advertise AUTH"
 # --auth given, and every mechanism offered needs something other than a password
@@ -161,6 +174,114 @@ ONE_TOO_FEW = "one reply too few in the pipelined batch"
 # A reply code glued to the text before it ("Ok250 2.1.5 Ok"): two replies
 # written with no CRLF between them, read as one line.
 _GLUED = re.compile(r"(?<=[^\s\d])[2-5]\d\d[ -]")
+
+
+# RFC 3463 §3.2's address subcodes (X.1.<detail>) that are the recipient's (bad
+# destination mailbox, system, syntax, ambiguous, valid, moved) and the sender's
+# (other, bad sender mailbox syntax, bad sender system), as servers answer RCPT TO
+# ("250 2.1.5 Ok") and MAIL FROM ("250 2.1.0 Ok").
+_RECIPIENT_DETAILS = frozenset(("1", "2", "3", "4", "5", "6"))
+_SENDER_DETAILS = frozenset(("0", "7", "8"))
+
+
+def _own_replies(steps: list[Step]) -> bool:
+    """A pipelined envelope's steps (MAIL FROM, then RCPT TOs) whose replies each
+    carry an enhanced code of their own command's kind: a sender's to MAIL FROM,
+    a recipient's to each RCPT TO (none moved along by a reply gone missing)."""
+    if not steps or _address_class(steps[0].reply) not in _SENDER_DETAILS:
+        return False
+    return all(_address_class(s.reply) in _RECIPIENT_DETAILS for s in steps[1:])
+
+
+def _address_class(reply: Reply | None) -> str | None:
+    """The detail of an X.1.<detail> enhanced code (addressing status), else None."""
+    enhanced = reply.enhanced if reply is not None else None
+    if not enhanced:
+        return None
+    parts = enhanced.split(".")
+    return parts[2] if len(parts) == 3 and parts[1] == "1" else None
+
+
+def _b64(data: str) -> str:
+    return base64.b64encode(data.encode()).decode()
+
+
+def _unb64(text: str) -> str:
+    """A SASL challenge decoded; "" where it is not base64 (a parse then fails)."""
+    try:
+        return base64.b64decode(text.strip(), validate=True).decode("utf-8", "replace")
+    except ValueError:
+        return ""
+
+
+def _scram_fits(user: str) -> bool:
+    """Whether SCRAM's first message for ``user`` (escaped, RFC 5802 §5.1) fits one
+    line of RFC 5321's 512 octets, base64-encoded."""
+    escaped = user.replace("=", "=3D").replace(",", "=2C")
+    return len(escaped.encode()) <= 300
+
+
+def _scram_nonce() -> str:
+    """The client nonce (RFC 5802 §5.1 "r="): printable, no comma."""
+    import secrets
+
+    return secrets.token_urlsafe(18)
+
+
+class _Scram:
+    """One SCRAM client exchange (RFC 5802 §3, §5; RFC 7677 for SHA-256)."""
+
+    def __init__(self, mechanism: str, user: str, password: str) -> None:
+        self.hash = "sha256" if mechanism == "SCRAM-SHA-256" else "sha1"
+        name = user.replace("=", "=3D").replace(",", "=2C")  # RFC 5802 §5.1 saslname
+        self.password = password
+        self.bare = f"n={name},r={_scram_nonce()}"
+        self.server_key = b""
+        self.auth_message = ""
+
+    def first(self) -> str:
+        return "n,," + self.bare  # gs2-header: no channel binding, no authzid
+
+    def final(self, server_first: str) -> tuple[str | None, str]:
+        """The client's final message for the server's first, or None and why not."""
+        import hashlib
+        import hmac
+
+        fields = dict(part.split("=", 1) for part in server_first.split(",") if "=" in part)
+        nonce, salt, count = fields.get("r", ""), fields.get("s", ""), fields.get("i", "")
+        ours = self.bare.split(",r=", 1)[1]
+        if not nonce.startswith(ours) or nonce == ours or not count.isdigit():
+            return None, "the server's first message is not SCRAM's (r=, s=, i=)"
+        if len(nonce) > 300:
+            # (the final message would not fit one line: RFC 5321 §4.5.3.1.4)
+            return None, f"a nonce of {len(nonce)} characters"
+        if int(count) > SCRAM_MAX_ITERATIONS:
+            return None, f"an iteration count of {count} (over {SCRAM_MAX_ITERATIONS})"
+        try:
+            salt_bytes = base64.b64decode(salt, validate=True)
+        except ValueError:
+            return None, "a salt that is not base64"
+        salted = hashlib.pbkdf2_hmac(self.hash, self.password.encode(), salt_bytes, int(count))
+        client_key = hmac.new(salted, b"Client Key", self.hash).digest()
+        stored = hashlib.new(self.hash, client_key).digest()
+        without_proof = f"c=biws,r={nonce}"  # biws: base64 of the gs2-header "n,,"
+        self.auth_message = f"{self.bare},{server_first},{without_proof}"
+        signature = hmac.new(stored, self.auth_message.encode(), self.hash).digest()
+        proof = bytes(a ^ b for a, b in zip(client_key, signature, strict=True))
+        self.server_key = hmac.new(salted, b"Server Key", self.hash).digest()
+        return f"{without_proof},p={base64.b64encode(proof).decode()}", ""
+
+    def verify(self, server_final: str) -> str:
+        """Why the server's final message fails, or "" where its signature is right."""
+        import hmac
+
+        if server_final.startswith("e="):
+            return f"the server said {server_final[:60]}"
+        expected = hmac.new(self.server_key, self.auth_message.encode(), self.hash).digest()
+        given = server_final.removeprefix("v=")
+        if not hmac.compare_digest(given.encode(), base64.b64encode(expected)):
+            return "the server's signature is wrong (it does not know the password)"
+        return ""
 
 
 def _ends_session(reply: Reply) -> bool:
@@ -523,6 +644,14 @@ class _Walker:
         next_is_quit = position + 1 < len(commands) and commands[position + 1].verb is Verb.QUIT
         if not next_is_quit or taken is None or taken.code != 221:
             return
+        if not glued and commands[position].verb is Verb.RSET and _own_replies(steps[:position]):
+            # MAIL FROM's and RCPT TO's replies carry their own enhanced codes (a
+            # sender's, then a recipient's): none of them is missing, so the 221 is
+            # RSET's own: the server closed at RSET, not a reply short.
+            step.outcome = Outcome.REPLY
+            step.detail = f"'{taken.code} {taken.text}': the server closed at RSET"
+            self.result.notes.append(f"{CLOSED_AT_RSET}'{taken.code} {taken.text[:80]}'")
+            return
         stray = Step(steps[at].stage, None, steps[at].start_ms)
         stray.outcome = Outcome.PROTOCOL_ERROR
         stray.detail = (
@@ -555,13 +684,47 @@ class _Walker:
         """A reply that came before its command: its own step, at the stage it
         followed, so the next command is not blamed for it."""
         if exc.own is not None:
-            self._one_behind(exc, reading)
+            if not self._reordered(exc, reading):
+                self._one_behind(exc, reading)
             return
         after = self.result.steps[-1].stage if self.result.steps else Stage.GREETING
         step = self._begin(after, None)
         step.reply = exc.reply
         step.out_of_turn = True
         self._end(step, Outcome.PROTOCOL_ERROR, str(exc))
+
+    def _reordered(self, exc: ReplyOutOfTurn, reading: Step | None) -> bool:
+        """A pipelined MAIL FROM taken a refusal with a recipient's enhanced code
+        (X.1.1-X.1.6, RFC 3463 §3.2), then its own reply with a sender's (X.1.0,
+        X.1.7, X.1.8), a RCPT TO sent in the same batch: the RCPT's reply came before
+        MAIL's, which RFC 2920 §3.1 forbids ("in the order the commands were
+        received"). Not one reply too many: the server answered out of order, and
+        a sender that pipelines reads the recipient's refusal as the sender's. The
+        MAIL step gets its own reply and the finding; the RCPT step is not read."""
+        steps = self.result.steps
+        mail = next((s for s in steps if s.reply is exc.reply), None)
+        if (
+            exc.after != "MAIL"
+            or mail is None
+            or not mail.pipelined
+            or exc.own is None
+            or not any(s.stage is Stage.RCPT_TO and s.pipelined for s in steps)
+            or _address_class(exc.reply) not in _RECIPIENT_DETAILS
+            or _address_class(exc.own) not in _SENDER_DETAILS
+        ):
+            return False
+        stray, own = exc.reply, exc.own
+        assert stray is not None
+        mail.reply = own
+        mail.outcome = Outcome.PROTOCOL_ERROR
+        mail.detail = (
+            f"{REORDERED}{stray.code} {stray.enhanced} {stray.text[:80]} | "
+            f"{own.code} {own.enhanced} {own.text[:80]}"
+        )
+        if reading is not None and reading is not mail:
+            reading.reply = None
+            self._end(reading, Outcome.PROTOCOL_ERROR, "not read: the replies came out of order")
+        return True
 
     def _one_behind(self, exc: ReplyOutOfTurn, reading: Step | None) -> None:
         """A stray reply was taken as a command's answer (it came just after the
@@ -666,8 +829,11 @@ class _Walker:
 
     async def _hello(self) -> bool:
         reply = await self._command(Stage.EHLO, Command(Verb.EHLO, self.options.helo))
-        if reply is not None and reply.code in (500, 502):
-            # RFC 5321 §4.1.4: a server that does not know EHLO gets HELO.
+        if reply is not None and not reply.positive and not _ends_session(reply):
+            # RFC 5321 §4.1.4: a server that does not know EHLO gets HELO; and so
+            # does one that refuses it (501, 503, 554, a 4xx), as Postfix's client
+            # falls back on any refusal but 421 (smtp_proto.c, smtp_helo()): a
+            # server that takes HELO still takes mail, without ESMTP.
             self.result.used_helo = True
             reply = await self._command(Stage.EHLO, Command(Verb.HELO, self.options.helo))
         if reply is None:
@@ -752,10 +918,14 @@ class _Walker:
             )
         elif "LOGIN" in mechanisms:
             reply = await self._auth_login(user, password)
+        elif (scram := next((m for m in _SCRAM if m in mechanisms), None)) and _scram_fits(user):
+            reply = await self._auth_scram(scram, user, password)
+        elif "CRAM-MD5" in mechanisms:
+            reply = await self._auth_cram_md5(user, password)
         else:
-            self.result.notes.append(
-                f"AUTH skipped: the server offers {mechanisms}, smtpdoctor speaks PLAIN and LOGIN"
-            )
+            # SCRAM, NTLM, DIGEST-MD5 ... (beside mechanisms that take no password):
+            # the credentials cannot be tried; what the server requires is named.
+            self.result.notes.append(AUTH_UNSUPPORTED_MECHANISM + " ".join(mechanisms))
             return True
         if reply is None:
             return False
@@ -764,6 +934,77 @@ class _Walker:
                 await self._quit()
             return False
         return True
+
+    async def _auth_scram(self, mechanism: str, user: str, password: str) -> Reply | None:
+        """AUTH SCRAM-SHA-256 or SCRAM-SHA-1 (RFC 5802, RFC 7677; no channel binding:
+        "n,,"): the client's first message answers the empty 334, its proof answers
+        the server's first message, and the server's signature is checked before the
+        empty line that asks for the outcome (RFC 4954 §4). A server's message that
+        does not parse, a nonce that does not extend ours, an iteration count over
+        SCRAM_MAX_ITERATIONS (the CPU a hostile server could make the walk spend) or
+        a wrong server signature cancels the exchange with "*": a protocol error."""
+        reply = await self._command(Stage.AUTH, Command(Verb.AUTH, mechanism))
+        if reply is None or reply.code != 334:
+            return reply
+        client = _Scram(mechanism, user, password)
+        first = _b64(client.first())
+        reply = await self._command(Stage.AUTH, Command(Verb.SASL, first), shown=SCRAM_FIRST)
+        if reply is None or reply.code != 334:
+            return reply
+        final, problem = client.final(_unb64(reply.text))
+        if final is not None:
+            reply = await self._command(
+                Stage.AUTH, Command(Verb.SASL, _b64(final)), shown=SCRAM_PROOF
+            )
+            if reply is None or reply.code != 334:
+                return reply  # (235 at once, or the refusal)
+            problem = client.verify(_unb64(reply.text))
+            if not problem:
+                return await self._command(Stage.AUTH, Command(Verb.SASL, ""), shown="(empty)")
+        step = self.result.steps[-1]
+        step.outcome = Outcome.PROTOCOL_ERROR
+        step.detail = (
+            f"{AUTH_EXCHANGE_BROKEN}{mechanism}: {problem}: '{reply.code} {reply.text[:80]}'"
+        )
+        await self._command(Stage.AUTH, Command(Verb.SASL, "*"))
+        if self.conn.state is ClientState.READY:
+            await self._quit()
+        return None
+
+    async def _auth_cram_md5(self, user: str, password: str) -> Reply | None:
+        """AUTH CRAM-MD5 (RFC 2195): the server's 334 carries a base64 challenge; the
+        answer is the user name, a space and the challenge's HMAC-MD5 keyed with the
+        password, in hex, base64-encoded. A challenge that is not base64, or a
+        second 334, is a protocol error (the exchange is cancelled with "*")."""
+        reply = await self._command(Stage.AUTH, Command(Verb.AUTH, "CRAM-MD5"))
+        if reply is None or reply.code != 334:
+            return reply
+        try:
+            challenge = base64.b64decode(reply.text.strip(), validate=True)
+        except ValueError:
+            challenge = None
+        if challenge is not None:
+            # (Imported here: hmac brings hashlib's C modules, which a cold diagnose
+            # that logs in by no CRAM-MD5 never loads.)
+            import hmac
+
+            digest = hmac.new(password.encode(), challenge, "md5").hexdigest()
+            token = base64.b64encode(f"{user} {digest}".encode()).decode()
+            reply = await self._command(Stage.AUTH, Command(Verb.SASL, token), shown=CRAM_ANSWER)
+            if reply is None or reply.code != 334:
+                return reply
+        step = self.result.steps[-1]
+        step.outcome = Outcome.PROTOCOL_ERROR
+        why = "a challenge that is not base64 (RFC 2195 §2)" if challenge is None else ""
+        step.detail = (
+            f"{AUTH_EXCHANGE_BROKEN}CRAM-MD5: {why}: '{reply.code} {reply.text[:80]}'"
+            if why
+            else f"{LOGIN_LOOP}'{reply.code} {reply.text[:80]}'"
+        )
+        await self._command(Stage.AUTH, Command(Verb.SASL, "*"))
+        if self.conn.state is ClientState.READY:
+            await self._quit()
+        return None
 
     async def _auth_login(self, user: str, password: str) -> Reply | None:
         """AUTH LOGIN (draft-murchison-sasl-login; Microsoft 365's submission port
@@ -807,7 +1048,9 @@ class _Walker:
             return False
         if message is None:
             if not closing:
-                await self._command(Stage.QUIT, Command(Verb.RSET))
+                reply = await self._command(Stage.QUIT, Command(Verb.RSET))
+                if reply is not None and reply.code == 221:
+                    self.result.notes.append(f"{CLOSED_AT_RSET}'{reply.code} {reply.text[:80]}'")
             elif self.quit_sent and self.result.steps[-1].reply is None:
                 # QUIT's 221 is the one reply that shows a reply too many inside the
                 # batch (every later reply moved one along); it comes in the same
@@ -1086,7 +1329,7 @@ async def walk(
     connector = connector or Connector()
     result = await _Walker(address, port, options, deadline, connector).run()
     stray = next((s for s in result.steps if s.detail.startswith(ONE_TOO_MANY)), None)
-    deferred = _deferred_rcpt(result)
+    deferred = _deferred(result)
     if (stray is None and deferred is None) or deadline.remaining() <= 0:
         return result
     # (Imported here: the dataclasses import line is the start-up work's.)
@@ -1101,24 +1344,41 @@ async def walk(
     elif deferred is not None:
         # A deferral a sender's retry may not meet: Postfix's postscreen defers a
         # new client's RCPT TO once after its tests past the greeting, and sends
-        # the next connection to smtpd. The same walk on a new connection tells it
-        # from a deferral every connection gets (greylisting's delay, a full disk).
+        # the next connection to smtpd; a greylisting filter without a delay does
+        # so at MAIL FROM, RCPT TO or after the message. The same walk on a new
+        # connection tells it from a deferral every connection gets (greylisting's
+        # delay, a full disk).
+        stage, reply = deferred
         again = replace(options, on_stage=None, on_tls=None)
         second = await _Walker(address, port, again, deadline, connector).run()
-        if any(s.stage is Stage.RCPT_TO and s.outcome is Outcome.OK for s in second.steps):
-            result.notes.append(FIRST_DEFERRED + str(deferred))
+        if _got_past(second, stage):
+            result.notes.append(FIRST_DEFERRED + str(reply))
     return result
 
 
-def _deferred_rcpt(result: SessionResult) -> Reply | None:
-    """The walk's first failure, when it is a 4xx to RCPT TO (not 421: closing)."""
+# Where a deferral may be the first connection's only (a sender's retry passes it).
+_DEFERRABLE = frozenset((Stage.MAIL_FROM, Stage.RCPT_TO, Stage.DATA, Stage.MESSAGE))
+
+
+def _deferred(result: SessionResult) -> tuple[Stage, Reply] | None:
+    """The walk's first failure, when it is a 4xx (not 421: closing) to MAIL FROM,
+    RCPT TO, DATA or the message: its stage and the reply."""
     failed = next(
         (s for s in result.steps if s.outcome is not Outcome.OK and s.stage is not Stage.QUIT),
         None,
     )
-    if failed is None or failed.stage is not Stage.RCPT_TO or failed.reply is None:
+    if failed is None or failed.stage not in _DEFERRABLE or failed.outcome is not Outcome.REPLY:
         return None
-    return failed.reply if failed.reply.transient and failed.reply.code != 421 else None
+    reply = failed.reply
+    assert reply is not None
+    return (failed.stage, reply) if reply.transient and reply.code != 421 else None
+
+
+def _got_past(second: SessionResult, stage: Stage) -> bool:
+    """Whether a second walk got past ``stage`` (the message: accepted)."""
+    if stage is Stage.MESSAGE:
+        return second.message_sent
+    return any(s.stage is stage and s.outcome is Outcome.OK for s in second.steps)
 
 
 def _place(stray: Step, second: SessionResult) -> None:

@@ -118,6 +118,73 @@ def _connect() -> list[FindingSpec]:
             source="RFC 5321 §4.1.4",
         ),
         FindingSpec(
+            "ehlo.refused_helo_accepted",
+            _S.WARNING,
+            None,  # starttls_unavailable in clear; other under TLS (STARTTLS was had)
+            Stage.EHLO,
+            title="EHLO was refused (not unknown) and HELO accepted: ESMTP is unavailable.",
+            message={
+                "clear": "The server refused EHLO with '{reply}' and accepted HELO: it knows "
+                "EHLO (a server that does not answers 500 or 502) but refuses it, so a sender "
+                "falls back to HELO (RFC 5321 §4.1.4; Postfix's client does on any refusal but "
+                "421) and gets plain SMTP: ESMTP is unavailable, so there is no STARTTLS (the "
+                "mail goes in clear, or not at all where TLS is required), no SIZE, no AUTH, no "
+                "PIPELINING, 8BITMIME or SMTPUTF8. Something answers EHLO on purpose: a "
+                "firewall's or proxy's SMTP inspection set to plain SMTP, or a hello rule that "
+                "tests the command.",
+                "tls": "Under TLS the server refused EHLO with '{reply}' and accepted HELO: it "
+                "knows EHLO (a server that does not answers 500 or 502) but refuses it after "
+                "STARTTLS, so a sender falls back to HELO (RFC 5321 §4.1.4; Postfix's client "
+                "does on any refusal but 421) and gets plain SMTP under TLS: ESMTP is "
+                "unavailable there, so there is no AUTH (no submission), no SIZE, PIPELINING, "
+                "8BITMIME or SMTPUTF8. Something answers EHLO on purpose after TLS: a proxy "
+                "that ends TLS in front of the server, or a hello rule that tests the command.",
+            },
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            fixes=(
+                Fix(
+                    MTA.GENERIC,
+                    (
+                        "Find what answers EHLO (the server's log shows whether EHLO reached "
+                        "it; a firewall's SMTP inspection or a proxy in front answers for it) "
+                        "and let EHLO through to the MTA.",
+                    ),
+                    "",
+                    "swaks --server mx.example.com --quit-after EHLO",
+                ),
+                Fix(
+                    MTA.POSTFIX,
+                    (
+                        "Look for an smtpd_command_filter that rewrites EHLO, or a "
+                        "check_helo_access / milter result that refuses it, and remove it.",
+                    ),
+                    "postconf smtpd_command_filter smtpd_helo_restrictions smtpd_milters",
+                    "postconf -n | grep -i -e helo -e command_filter",
+                ),
+                Fix(
+                    MTA.EXIM,
+                    (
+                        "An acl_smtp_helo rule that denies on $smtp_command (EHLO) refuses "
+                        "ESMTP to every sender: drop the condition on the command.",
+                    ),
+                    "# acl_smtp_helo: remove 'condition = ${if match{$smtp_command}{^(?i)ehlo}}'",
+                    "exim -bh 192.0.2.1   # then EHLO mx.example.net",
+                ),
+                Fix(
+                    MTA.GENERIC,
+                    (
+                        "Cisco ASA/FTD ESMTP inspection: turn it off for SMTP, or stop it "
+                        "from refusing EHLO.",
+                    ),
+                    "policy-map global_policy\n class inspection_default\n  no inspect esmtp",
+                    "show service-policy inspect esmtp",
+                ),
+            ),
+            example={"reply": "554 5.7.1 EHLO not allowed, use HELO", "variant": "clear"},
+            source="RFC 5321 §4.1.4, §3.2; Postfix smtp_proto.c (smtp_helo)",
+        ),
+        FindingSpec(
             "greeting.implicit_tls",
             _S.WARNING,
             _C.OTHER,
@@ -498,6 +565,50 @@ def _endings() -> list[FindingSpec]:
             example={
                 "what": "bare LF line ending (RFC 5321 §2.3.8 requires CRLF)",
                 "where": "after EHLO",
+            },
+        ),
+        FindingSpec(
+            "pipelining.replies_reordered",
+            _S.CRITICAL,
+            _C.OTHER,
+            Stage.MAIL_FROM,
+            title="The server answered a pipelined MAIL FROM and RCPT TO out of order.",
+            message="The walk sent MAIL FROM and RCPT TO in one write (the server advertises "
+            "PIPELINING), and the server answered them out of order: MAIL FROM got '{first}', "
+            "a recipient's code (RFC 3463 X.1.1-X.1.6), and then '{second}', a sender's (X.1.0, "
+            "X.1.7, X.1.8). RFC 2920 §3.1 has a server answer pipelined commands in the order "
+            "it received them; a sender that pipelines (Postfix, Exim, Exchange) reads the "
+            "recipient's refusal as the sender's and bounces the message for the wrong reason. "
+            "A proxy or filter in front that answers commands as its own checks finish does "
+            "this: fix it, or stop advertising PIPELINING. (Two acceptances swapped are left "
+            "alone: a sender reads them as acceptances, as the walk does.)",
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            fixes=(
+                Fix(
+                    MTA.POSTFIX,
+                    (
+                        "If the server is Postfix behind a filter or proxy, stop advertising "
+                        "PIPELINING to the clients it affects until the proxy is fixed.",
+                    ),
+                    "smtpd_discard_ehlo_keywords = pipelining",
+                    "swaks --server mx.example.com --pipe --quit-after RCPT",
+                ),
+                Fix(
+                    MTA.GENERIC,
+                    (
+                        "Find the proxy, filter or firewall that answers SMTP commands as its "
+                        "own checks finish, and have it answer in order (or not advertise "
+                        "PIPELINING).",
+                    ),
+                    "",
+                    "swaks --server mx.example.com --pipe --quit-after RCPT",
+                ),
+            ),
+            source="RFC 2920 §3.1; RFC 3463 §3.2",
+            example={
+                "first": "550 5.1.1 <b@example.com>: Recipient address rejected: User unknown",
+                "second": "250 2.1.0 Ok",
             },
         ),
         FindingSpec(
@@ -1105,6 +1216,96 @@ def _ehlo_and_notes() -> list[FindingSpec]:
             example={"mechanisms": "GSSAPI XOAUTH2"},
         ),
         FindingSpec(
+            "auth.mechanism_unsupported",
+            _S.WARNING,
+            _C.AUTHENTICATION,
+            Stage.AUTH,
+            title="--auth was given, and the server offers only AUTH mechanisms smtpdoctor does "
+            "not speak.",
+            message="--auth was given, but the server offers only AUTH {mechanisms}, and "
+            "smtpdoctor logs in with PLAIN, LOGIN, SCRAM-SHA-256, SCRAM-SHA-1 or CRAM-MD5 only, "
+            "so the credentials were not tried: whether they are right is not known. "
+            "{required} A client that logs in with PLAIN or LOGIN alone (most devices, "
+            "scanners and application mail libraries) cannot log in here either. Offer PLAIN "
+            "and LOGIN under TLS beside them, or check the credentials with a client that "
+            "speaks {mechanisms}.",
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            fixes=(
+                Fix(
+                    MTA.POSTFIX,
+                    (
+                        "With Dovecot SASL, list PLAIN and LOGIN in Dovecot's auth_mechanisms "
+                        "(they are safe under TLS: Postfix offers them there only with "
+                        "smtpd_tls_auth_only = yes).",
+                    ),
+                    "# dovecot conf.d/10-auth.conf\nauth_mechanisms = plain login",
+                    "swaks --server mx.example.com:587 --tls --quit-after AUTH",
+                ),
+                Fix(
+                    MTA.EXIM,
+                    (
+                        "Add plaintext authenticators for PLAIN and LOGIN, advertised under TLS "
+                        "(server_advertise_condition = ${if def:tls_in_cipher}).",
+                    ),
+                    "begin authenticators\nPLAIN:\n  driver = plaintext\n  "
+                    "public_name = PLAIN\n  server_advertise_condition = ${if def:tls_in_cipher}"
+                    "\n  server_condition = ...",
+                    "exim -bP authenticators",
+                ),
+                Fix(
+                    MTA.EXCHANGE,
+                    (
+                        "Allow basic authentication under TLS on the receive connector "
+                        "(it offers LOGIN then).",
+                    ),
+                    "Set-ReceiveConnector 'Client Frontend SERVER' -AuthMechanism "
+                    "Tls,BasicAuth,BasicAuthRequireTLS",
+                    "Get-ReceiveConnector | Format-List Name,AuthMechanism",
+                ),
+            ),
+            source="RFC 4954 §3, §4; RFC 2195 (CRAM-MD5); RFC 5802, RFC 7677 (SCRAM)",
+            example={
+                "mechanisms": "GSSAPI NTLM",
+                "required": "The server requires one of: GSSAPI takes a Kerberos ticket; NTLM "
+                "takes Windows (domain) credentials, through Microsoft's NTLM "
+                "challenge-response.",
+            },
+        ),
+        FindingSpec(
+            "auth.exchange_broken",
+            _S.CRITICAL,
+            _C.AUTHENTICATION,
+            Stage.AUTH,
+            title="A CRAM-MD5 or SCRAM exchange broke: the server's challenge was not the "
+            "mechanism's.",
+            message="The AUTH {mechanism} exchange broke and the walk cancelled it with '*' "
+            "(RFC 4954 §4): {why}. A client that speaks {mechanism} fails the same way: the "
+            "server's SASL layer (Dovecot auth, Cyrus SASL, a gsasl authenticator, a proxy in "
+            "front) does not play the mechanism it offers, or its stored secret does not match "
+            "(a SCRAM server signature is proved with the password). Offer only mechanisms the "
+            "SASL layer has the secrets for; check its log for the exchange.",
+            permanence=Permanence.PERMANENT,
+            retry_helps=False,
+            fixes=(
+                Fix(
+                    MTA.POSTFIX,
+                    (
+                        "With Dovecot SASL, list only mechanisms whose secrets the passdb "
+                        "holds (SCRAM needs SCRAM-hashed or plain passwords; CRAM-MD5 plain "
+                        "ones).",
+                    ),
+                    "# dovecot conf.d/10-auth.conf\nauth_mechanisms = plain login",
+                    "doveadm auth test alice",
+                ),
+            ),
+            source="RFC 4954 §4; RFC 2195 §2; RFC 5802 §5, §9",
+            example={
+                "mechanism": "SCRAM-SHA-256",
+                "why": "an iteration count of 1000000000 (over 100000)",
+            },
+        ),
+        FindingSpec(
             "auth.not_offered",
             _S.WARNING,
             _C.AUTHENTICATION,
@@ -1456,6 +1657,24 @@ def _ehlo_and_notes() -> list[FindingSpec]:
             },
         ),
         FindingSpec(
+            "session.closed_at_rset",
+            _S.INFO,
+            _C.OTHER,
+            Stage.QUIT,
+            title="The server answered RSET with its closing 221.",
+            message="The server answered RSET with {reply} and closed, where RFC 5321 §4.1.1.5 "
+            "has RSET answered 250 and the session go on (a 221 closes, §4.2.2). The mail "
+            "itself went through: the envelope was taken before it. A sender that keeps a "
+            "connection open for the next message (Postfix's connection cache sends RSET "
+            "before reusing one) opens a new connection instead: no mail is lost, a little "
+            "time is.",
+            permanence=_NONE,
+            retry_helps=False,
+            fixes=(),
+            source="RFC 5321 §4.1.1.5, §4.2.2",
+            example={"reply": "'221 2.0.0 Bye'"},
+        ),
+        FindingSpec(
             "session.note",
             _S.INFO,
             _C.OK,
@@ -1531,14 +1750,17 @@ def _eight_bit_and_utf8() -> list[FindingSpec]:
             "session.first_connection_deferred",
             _S.WARNING,
             _C.POLICY_REJECTION,
-            Stage.RCPT_TO,
-            title="The first connection's RCPT TO was deferred, the next connection's taken.",
-            message="The server deferred the walk's RCPT TO with '{reply}', and the same walk "
+            None,  # MAIL FROM, RCPT TO, DATA or the end of the message: where it was deferred
+            title="The first connection was deferred (at MAIL FROM, RCPT TO or DATA), the next "
+            "connection served.",
+            message="The server deferred the walk's {command} with '{reply}', and the same walk "
             "on a new connection was served: the deferral is the first connection's only. "
-            "Postfix's postscreen does this by design when its tests after the 220 greeting "
-            "(pipelining, non_smtp_command, bare_newline) are on: its own SMTP engine, which "
-            "offers no PIPELINING, cannot hand the session to smtpd, so a new client that "
-            "passes is deferred once and let in when it comes back. Senders retry, so mail "
+            "Postfix's postscreen does this by design at RCPT TO when its tests after the 220 "
+            "greeting (pipelining, non_smtp_command, bare_newline) are on: its own SMTP engine, "
+            "which offers no PIPELINING, cannot hand the session to smtpd, so a new client that "
+            "passes is deferred once and let in when it comes back; a greylisting filter with "
+            "no delay, or one that defers at MAIL FROM or after the message (where a message "
+            "to several recipients is judged once), does the same. Senders retry, so mail "
             "from a new sender arrives one retry late (minutes to an hour, by the sender's "
             "queue schedule); a client that does not retry (a device, an application's mail "
             "library) loses it.",
@@ -1571,7 +1793,7 @@ def _eight_bit_and_utf8() -> list[FindingSpec]:
             ),
             source="Postfix POSTSCREEN_README, 'Tests after the 220 SMTP server greeting'; "
             "RFC 5321 §4.2.1, §4.5.4.1",
-            example={"reply": "450 4.3.2 Service currently unavailable"},
+            example={"reply": "450 4.3.2 Service currently unavailable", "command": "RCPT TO"},
         ),
         FindingSpec(
             "mail.null_sender_refused",
