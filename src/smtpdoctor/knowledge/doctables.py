@@ -21,6 +21,7 @@ content and size refusals the message.
 from __future__ import annotations
 
 from smtpdoctor.knowledge.filter_texts import FILTER_DOC_PATTERNS
+from smtpdoctor.knowledge.gateway_tables import GATEWAY_PATTERNS
 from smtpdoctor.knowledge.isp_tables import ISP_PATTERNS
 from smtpdoctor.knowledge.phrasing import StagePhrase, TextPattern, pattern, stage_phrase
 from smtpdoctor.model import Category, Stage
@@ -325,7 +326,7 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
     # --- Mimecast: SMTP error codes -----------------------------------------------------------
     _doc(
         "mimecast_security",
-        r"Email rejected due to security policies|header based (?:manually )?Blocked Senders",
+        r"Email rejected due to security policies|header[- ]based (?:manually )?Blocked Senders",
         _C.POLICY_REJECTION,
         "Mimecast's policies refused the message (content, or a header-based block).",
         _ASK,
@@ -740,6 +741,7 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
     ),
     # Mailbox providers' and filtering vendors' own code tables (session 8).
     *ISP_PATTERNS,
+    *GATEWAY_PATTERNS,
     *FILTER_DOC_PATTERNS,
 )
 
