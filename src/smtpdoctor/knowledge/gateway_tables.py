@@ -15,7 +15,12 @@ entry is written for the vendor's class of reply, not for one row:
 * Mimecast's ``451 Internal resource temporarily unavailable`` is greylisting (or a
   poor reputation of the sending IP), not a fault of its own;
 * a message refused as spoofed (Barracuda's ``rejecting spoofed message``) was
-  judged by its headers: the message.
+  judged by its headers: the message;
+* United Internet's (GMX, web.de, IONOS) permanent refusal in RFC 5321's words for a
+  501, "Syntax error in parameters or arguments", refuses the sending server for its
+  configuration (a policy, no stage), not an address or a command's syntax;
+* a message judged "likely unsolicited" (La Poste's ``contenu non sollicite``) or
+  "viral traffic" (Proton) was judged by its content: the message.
 """
 
 from __future__ import annotations
@@ -82,6 +87,34 @@ GATEWAY_PATTERNS: tuple[TextPattern, ...] = (
         "(its From, content or links).",
         "Check the From details, content and links for references to another brand; make "
         "the From domain pass SPF, DKIM and DMARC.",
+        hint=_S.MESSAGE,
+    ),
+    _gw(
+        "united_internet_syntax",
+        # (a 550 or 554 in 501's words; a 501 itself keeps RFC 5321's meaning)
+        r"\b55[04][- ](?:[^\n]{0,80}?)Syntax error in parameters or arguments",
+        _C.POLICY_REJECTION,
+        "United Internet's documented meaning (GMX, web.de, IONOS): the sending server's "
+        "configuration does not meet its rules, so it refuses mail from it.",
+        "Correct the sending server's configuration by the provider's postmaster pages "
+        "(reverse DNS, HELO name, sender domain), then ask it to unblock the server.",
+        hint=_S.NONE,
+    ),
+    _gw(
+        "unsolicited_content",
+        r"\bcontenu non sollicit|\blikely unsolicited (?:e-?mail|message|content)",
+        _C.POLICY_REJECTION,
+        "The receiver's filter judged the message unsolicited (spam) by its content.",
+        "Check the content, links and list hygiene, then ask the provider's postmaster "
+        "for the reason if the mail was wanted.",
+        hint=_S.MESSAGE,
+    ),
+    _gw(
+        "viral_traffic",
+        r"\bviral (?:traffic|content|message|e-?mail)",
+        _C.POLICY_REJECTION,
+        "The receiver found malware in the message (an attachment or a known bad hash).",
+        "Scan the attachment and the sending host; send without the infected file.",
         hint=_S.MESSAGE,
     ),
 )
