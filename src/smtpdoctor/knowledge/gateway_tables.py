@@ -20,7 +20,16 @@ entry is written for the vendor's class of reply, not for one row:
   501, "Syntax error in parameters or arguments", refuses the sending server for its
   configuration (a policy, no stage), not an address or a command's syntax;
 * a message judged "likely unsolicited" (La Poste's ``contenu non sollicite``) or
-  "viral traffic" (Proton) was judged by its content: the message.
+  "viral traffic" (Proton) was judged by its content: the message;
+* hosters' refusals of the sending IP for what it did before (GoDaddy's "has been
+  blocked for the day, for attempting to mail too many invalid recipients", Titan's
+  "Sender IP rejected: <reason>", MXroute's "not allowed from this range" and "Your IP
+  is generating excessive authentication failures") refuse the client itself: a
+  policy, no stage, whatever the reason names (spam, a login, a recipient);
+* "Connection refused, too many sessions" in a server's reply (GoDaddy's IB007) is a
+  limit on concurrent sessions, said after the connection was made: no stage;
+* Titan's per-domain hourly and daily quotas of incoming mail are rate limits, not a
+  full mailbox.
 """
 
 from __future__ import annotations
@@ -116,5 +125,35 @@ GATEWAY_PATTERNS: tuple[TextPattern, ...] = (
         "The receiver found malware in the message (an attachment or a known bad hash).",
         "Scan the attachment and the sending host; send without the infected file.",
         hint=_S.MESSAGE,
+    ),
+    _gw(
+        "ip_blocked_for_history",
+        r"\bhas been (?:temporarily )?blocked (?:for the day, )?for attempting to (?:mail|send) "
+        r"too many\b|\bSender IP rejected\b|\bnot allowed from this (?:IP )?range\b|"
+        r"\bYour IP (?:address )?is (?:generating|sending) excessive\b",
+        _C.POLICY_REJECTION,
+        "The receiving hoster blocks the sending IP for what it sent before (too many "
+        "invalid recipients, spam, failed logins) or for its range's reputation.",
+        "Find and stop what the IP sent (a compromised account, a stale list, a client with "
+        "an old password); the block lifts after its period or on the hoster's review.",
+        hint=_S.NONE,
+    ),
+    _gw(
+        "too_many_sessions",
+        r"\bConnection refused, too many (?:sessions|connections)\b",
+        _C.RATE_LIMITED,
+        "The receiver refuses more concurrent sessions from the sending IP (a reply after "
+        "the connection was made, not a refused TCP connection).",
+        "Open fewer connections at once to this receiver.",
+        hint=_S.NONE,
+    ),
+    _gw(
+        "titan_domain_quota",
+        r"\bRecipients? Domains? (?:Hourly|Daily) Quota Exceeded\b|"
+        r"\bDomains (?:Hourly|Daily) Quota Exceeded\b",
+        _C.RATE_LIMITED,
+        "Titan's documented meaning: the recipient domain has received its hourly or daily "
+        "quota of mail (a rate limit, not a full mailbox).",
+        "Retry later (after the hour or the day); spread the sending over time.",
     ),
 )
