@@ -29,7 +29,13 @@ entry is written for the vendor's class of reply, not for one row:
 * "Connection refused, too many sessions" in a server's reply (GoDaddy's IB007) is a
   limit on concurrent sessions, said after the connection was made: no stage;
 * Titan's per-domain hourly and daily quotas of incoming mail are rate limits, not a
-  full mailbox.
+  full mailbox;
+* the big providers' replies their own tables had not yet given: Gmail's "rate limited
+  because it is unauthenticated" (4.7.26, 4.7.32) is its authentication policy, judged
+  at the message, and its "Mail server temporarily rejected message" its own trouble;
+  Yahoo's "delivery error: dd" names the recipient; Rackspace's filter rule names
+  (``header_contenttype_N``, ``mime_banned_file``) judge the message, and its "Sender's
+  MX record not allowed" and "Sender is not allowed to send from" the sender.
 """
 
 from __future__ import annotations
@@ -155,5 +161,53 @@ GATEWAY_PATTERNS: tuple[TextPattern, ...] = (
         "Titan's documented meaning: the recipient domain has received its hourly or daily "
         "quota of mail (a rate limit, not a full mailbox).",
         "Retry later (after the hour or the day); spread the sending over time.",
+    ),
+    _gw(
+        "gmail_unauthenticated_rate",
+        r"\brate limited because (?:it is unauthenticated|the sender is unauthenticated|"
+        r"there is no DMARC alignment)",
+        _C.POLICY_REJECTION,
+        "Gmail's documented meaning: mail that passes neither SPF nor DKIM (or has no DMARC "
+        "alignment) is slowed, then refused, by its sender requirements.",
+        "Sign with DKIM for the From domain and publish SPF for the sending IP, aligned "
+        "with the From domain.",
+        hint=_S.MESSAGE,
+    ),
+    _gw(
+        "gmail_temporarily_rejected",
+        r"\bMail server temporarily rejected message\b",
+        _C.SERVICE_UNAVAILABLE,
+        "Gmail's temporary refusal of its own (its server's trouble, not a verdict on the "
+        "message); a later retry usually passes.",
+        "Let the sending server retry later.",
+        hint=_S.NONE,
+    ),
+    _gw(
+        "yahoo_dd",
+        r"\bdelivery error: dd\b",
+        _C.RECIPIENT,
+        "Yahoo's 'dd' delivery error: the recipient's mailbox does not exist or cannot take "
+        "mail.",
+        "Check the address with the recipient; remove it from the list if it is gone.",
+        hint=_S.RCPT_TO,
+    ),
+    _gw(
+        "rackspace_content_rule",
+        r"\bheader_contenttype_\d\b|\bmime_banned_file\b",
+        _C.POLICY_REJECTION,
+        "Rackspace's filter refused the message for its structure or an attachment type "
+        "(its rule name says which).",
+        "Send without the attachment type named, or as a plain single-part message.",
+        hint=_S.MESSAGE,
+    ),
+    _gw(
+        "rackspace_sender",
+        r"\bSender'?s MX records? (?:is |are )?not allowed\b|"
+        r"\bSender is not allowed to send from\b",
+        _C.POLICY_REJECTION,
+        "Rackspace refuses the sender: its domain's MX points to a blocked provider, or the "
+        "address is not allowed for the sending server.",
+        "Send from a domain whose MX and authentication (SPF, DKIM) are in order.",
+        hint=_S.MAIL_FROM,
     ),
 )
