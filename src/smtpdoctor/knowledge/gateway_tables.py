@@ -35,7 +35,10 @@ entry is written for the vendor's class of reply, not for one row:
   at the message, and its "Mail server temporarily rejected message" its own trouble;
   Yahoo's "delivery error: dd" names the recipient; Rackspace's filter rule names
   (``header_contenttype_N``, ``mime_banned_file``) judge the message, and its "Sender's
-  MX record not allowed" and "Sender is not allowed to send from" the sender.
+  MX record not allowed" and "Sender is not allowed to send from" the sender;
+* a sending relay that checks the message's own From and Sender headers against the
+  account's verified domains (Emailit's "From/Sender domain is not verified", "Sending
+  from this domain is paused") refuses after DATA: the message, not MAIL FROM.
 """
 
 from __future__ import annotations
@@ -209,5 +212,16 @@ GATEWAY_PATTERNS: tuple[TextPattern, ...] = (
         "address is not allowed for the sending server.",
         "Send from a domain whose MX and authentication (SPF, DKIM) are in order.",
         hint=_S.MAIL_FROM,
+    ),
+    _gw(
+        "relay_header_sender",
+        r"\bFrom/Sender (?:domain|address)\b|\bSending from this domain is (?:paused|suspended)\b",
+        _C.POLICY_REJECTION,
+        "The sending relay checks the message's From and Sender headers against the "
+        "account's verified domains (after DATA), and this domain is not verified, not "
+        "allowed for the key used, or paused.",
+        "Verify the From domain in the relay's account (or use a key allowed for it), then "
+        "resend.",
+        hint=_S.MESSAGE,
     ),
 )
