@@ -30,9 +30,9 @@ entry is written for the vendor's class of reply, not for one row:
   limit on concurrent sessions, said after the connection was made: no stage;
 * Titan's per-domain hourly and daily quotas of incoming mail are rate limits, not a
   full mailbox;
-* the big providers' replies their own tables had not yet given: Gmail's "rate limited
-  because it is unauthenticated" (4.7.26, 4.7.32) is its authentication policy, judged
-  at the message, and its "Mail server temporarily rejected message" its own trouble;
+* the big providers' replies their own tables had not yet given: Gmail's "Mail server
+  temporarily rejected message" is its own trouble (its "rate limited because" a check
+  stays a rate limit, the eighth round's rule);
   Yahoo's "delivery error: dd" names the recipient; Rackspace's filter rule names
   (``header_contenttype_N``, ``mime_banned_file``) judge the message, and its "Sender's
   MX record not allowed" and "Sender is not allowed to send from" the sender;
@@ -42,6 +42,8 @@ entry is written for the vendor's class of reply, not for one row:
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from smtpdoctor.knowledge.phrasing import TextPattern, pattern
 from smtpdoctor.model import Category, Stage
@@ -53,24 +55,13 @@ _C, _S = Category, Stage
 _ASK = "Ask the recipient's mail administrator, quoting the full reply."
 
 
-def _gw(
-    id: str,
-    regex: str,
-    category: Category,
-    meaning: str,
-    fix: str,
-    *,
-    hint: Stage | None = None,
-    retry: bool | None = None,
-) -> TextPattern:
-    return pattern(
-        f"gateway.{id}", regex, category, meaning, fix, source="vendor", hint=hint, retry=retry
-    )
+# Each entry is a provider's documented reply (``source="vendor"``), id ``gateway.<name>``.
+_gw = partial(pattern, source="vendor")
 
 
 GATEWAY_PATTERNS: tuple[TextPattern, ...] = (
     _gw(
-        "license_expired",
+        "gateway.license_expired",
         r"\blicen[cs]e (?:has )?expired\b",
         _C.SERVICE_UNAVAILABLE,
         "The recipient's filtering gateway has an expired licence and accepts no mail "
@@ -79,7 +70,7 @@ GATEWAY_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.NONE,
     ),
     _gw(
-        "policy_rejection",
+        "gateway.policy_rejection",
         # Barracuda: "Recipient address rejected: Policy Rejection- Abuse. Go away."
         r"\bPolicy Rejection\b",
         _C.POLICY_REJECTION,
@@ -87,7 +78,7 @@ GATEWAY_PATTERNS: tuple[TextPattern, ...] = (
         _ASK,
     ),
     _gw(
-        "mimecast_greylisting",
+        "gateway.mimecast_greylisting",
         r"\bInternal resource (?:is )?temporarily unavailable",
         _C.POLICY_REJECTION,
         "Mimecast's documented meaning: the sending server is greylisted (or its IP has a "
@@ -98,7 +89,7 @@ GATEWAY_PATTERNS: tuple[TextPattern, ...] = (
         retry=True,
     ),
     _gw(
-        "spoofed_message",
+        "gateway.spoofed_message",
         r"\brejecting spoofed message\b|\bspoofed (?:e-?mail|message) (?:rejected|refused|blocked)",
         _C.POLICY_REJECTION,
         "The recipient's gateway judged the message to impersonate a known sender or brand "
@@ -108,7 +99,7 @@ GATEWAY_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.MESSAGE,
     ),
     _gw(
-        "united_internet_syntax",
+        "gateway.united_internet_syntax",
         # (a 550 or 554 in 501's words; a 501 itself keeps RFC 5321's meaning)
         r"\b55[04][- ](?:[^\n]{0,80}?)Syntax error in parameters or arguments",
         _C.POLICY_REJECTION,
@@ -119,7 +110,7 @@ GATEWAY_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.NONE,
     ),
     _gw(
-        "unsolicited_content",
+        "gateway.unsolicited_content",
         r"\bcontenu non sollicit|\blikely unsolicited (?:e-?mail|message|content)",
         _C.POLICY_REJECTION,
         "The receiver's filter judged the message unsolicited (spam) by its content.",
@@ -128,7 +119,7 @@ GATEWAY_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.MESSAGE,
     ),
     _gw(
-        "viral_traffic",
+        "gateway.viral_traffic",
         r"\bviral (?:traffic|content|message|e-?mail)",
         _C.POLICY_REJECTION,
         "The receiver found malware in the message (an attachment or a known bad hash).",
@@ -136,7 +127,7 @@ GATEWAY_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.MESSAGE,
     ),
     _gw(
-        "ip_blocked_for_history",
+        "gateway.ip_blocked_for_history",
         r"\bhas been (?:temporarily )?blocked (?:for the day, )?for attempting to (?:mail|send) "
         r"too many\b|\bSender IP rejected\b|\bnot allowed from this (?:IP )?range\b|"
         r"\bYour IP (?:address )?is (?:generating|sending) excessive\b",
@@ -148,7 +139,7 @@ GATEWAY_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.NONE,
     ),
     _gw(
-        "too_many_sessions",
+        "gateway.too_many_sessions",
         r"\bConnection refused, too many (?:sessions|connections)\b",
         _C.RATE_LIMITED,
         "The receiver refuses more concurrent sessions from the sending IP (a reply after "
@@ -157,7 +148,7 @@ GATEWAY_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.NONE,
     ),
     _gw(
-        "titan_domain_quota",
+        "gateway.titan_domain_quota",
         r"\bRecipients? Domains? (?:Hourly|Daily) Quota Exceeded\b|"
         r"\bDomains (?:Hourly|Daily) Quota Exceeded\b",
         _C.RATE_LIMITED,
@@ -166,18 +157,7 @@ GATEWAY_PATTERNS: tuple[TextPattern, ...] = (
         "Retry later (after the hour or the day); spread the sending over time.",
     ),
     _gw(
-        "gmail_unauthenticated_rate",
-        r"\brate limited because (?:it is unauthenticated|the sender is unauthenticated|"
-        r"there is no DMARC alignment)",
-        _C.POLICY_REJECTION,
-        "Gmail's documented meaning: mail that passes neither SPF nor DKIM (or has no DMARC "
-        "alignment) is slowed, then refused, by its sender requirements.",
-        "Sign with DKIM for the From domain and publish SPF for the sending IP, aligned "
-        "with the From domain.",
-        hint=_S.MESSAGE,
-    ),
-    _gw(
-        "gmail_temporarily_rejected",
+        "gateway.gmail_temporarily_rejected",
         r"\bMail server temporarily rejected message\b",
         _C.SERVICE_UNAVAILABLE,
         "Gmail's temporary refusal of its own (its server's trouble, not a verdict on the "
@@ -186,16 +166,15 @@ GATEWAY_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.NONE,
     ),
     _gw(
-        "yahoo_dd",
+        "gateway.yahoo_dd",
         r"\bdelivery error: dd\b",
         _C.RECIPIENT,
-        "Yahoo's 'dd' delivery error: the recipient's mailbox does not exist or cannot take "
-        "mail.",
+        "Yahoo's 'dd' delivery error: the recipient's mailbox does not exist or cannot take mail.",
         "Check the address with the recipient; remove it from the list if it is gone.",
         hint=_S.RCPT_TO,
     ),
     _gw(
-        "rackspace_content_rule",
+        "gateway.rackspace_content_rule",
         r"\bheader_contenttype_\d\b|\bmime_banned_file\b",
         _C.POLICY_REJECTION,
         "Rackspace's filter refused the message for its structure or an attachment type "
@@ -204,7 +183,7 @@ GATEWAY_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.MESSAGE,
     ),
     _gw(
-        "rackspace_sender",
+        "gateway.rackspace_sender",
         r"\bSender'?s MX records? (?:is |are )?not allowed\b|"
         r"\bSender is not allowed to send from\b",
         _C.POLICY_REJECTION,
@@ -214,14 +193,13 @@ GATEWAY_PATTERNS: tuple[TextPattern, ...] = (
         hint=_S.MAIL_FROM,
     ),
     _gw(
-        "relay_header_sender",
+        "gateway.relay_header_sender",
         r"\bFrom/Sender (?:domain|address)\b|\bSending from this domain is (?:paused|suspended)\b",
         _C.POLICY_REJECTION,
         "The sending relay checks the message's From and Sender headers against the "
         "account's verified domains (after DATA), and this domain is not verified, not "
         "allowed for the key used, or paused.",
-        "Verify the From domain in the relay's account (or use a key allowed for it), then "
-        "resend.",
+        "Verify the From domain in the relay's account (or use a key allowed for it), then resend.",
         hint=_S.MESSAGE,
     ),
 )
