@@ -100,7 +100,7 @@ CASES: list[tuple[str | None, str, str, str]] = [
     ),
     (
         "relay_header_sender",
-        "530 From/Sender address is not verified for this workspace. From: a@example.org",
+        "530 From/Sender domain is not verified for this workspace. From: a@example.org",
         "policy_rejection",
         "message",
     ),
@@ -140,6 +140,8 @@ BOUNDARIES: list[tuple[str | None, str, str, str]] = [
         "policy_rejection",
         "rcpt_to",
     ),
+    # Another relay's "From/Sender address" refusal judges the envelope sender.
+    (None, "550 From/Sender address is not valid for this server", "policy_rejection", "mail_from"),
     # A sender domain that does not exist is no unknown recipient.
     (None, "550 5.1.8 Domain of sender address does not exist", "dns_resolution", "mail_from"),
 ]

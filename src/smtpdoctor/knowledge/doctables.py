@@ -8,7 +8,9 @@ Mimecast's SMTP error codes, Zoho and ZeptoMail, Coremail's reply list
 (NetEase, QQ and most Chinese providers run Coremail), Trend Micro's and
 hosters' documented refusals; and from the second collection, GoDaddy's IB
 codes, Rackspace's G codes, Vade's OXSUS codes, SFR, Orange, Interia, hosters'
-outbound limits and Symantec's list of recipients' refusals. A provider's
+outbound limits and Symantec's list of recipients' refusals; since session 23 the
+gateways', providers', hosters' and relays' replies smtp.codes documents
+(``gateway_tables.py``). A provider's
 documented phrase outranks the generic reading of the enhanced code beside it:
 the table sits before the class-wide wording.
 

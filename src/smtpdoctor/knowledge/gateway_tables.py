@@ -37,8 +37,9 @@ entry is written for the vendor's class of reply, not for one row:
   (``header_contenttype_N``, ``mime_banned_file``) judge the message, and its "Sender's
   MX record not allowed" and "Sender is not allowed to send from" the sender;
 * a sending relay that checks the message's own From and Sender headers against the
-  account's verified domains (Emailit's "From/Sender domain is not verified", "Sending
-  from this domain is paused") refuses after DATA: the message, not MAIL FROM.
+  account's verified domains (Emailit's "From/Sender domain is not verified", "From/Sender
+  address must use this domain", "Sending from this domain is paused") refuses after
+  DATA: the message, not MAIL FROM.
 """
 
 from __future__ import annotations
@@ -194,7 +195,10 @@ GATEWAY_PATTERNS: tuple[TextPattern, ...] = (
     ),
     _gw(
         "gateway.relay_header_sender",
-        r"\bFrom/Sender (?:domain|address)\b|\bSending from this domain is (?:paused|suspended)\b",
+        # (Emailit's own words; "From/Sender address is not valid for this server", a
+        # relay's refusal of the envelope sender, stays at MAIL FROM)
+        r"\bFrom/Sender domain is not verified\b|\bFrom/Sender address must use this "
+        r"domain\b|\bSending from this domain is (?:paused|suspended)\b",
         _C.POLICY_REJECTION,
         "The sending relay checks the message's From and Sender headers against the "
         "account's verified domains (after DATA), and this domain is not verified, not "
