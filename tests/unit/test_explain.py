@@ -1569,7 +1569,10 @@ HELD_FLOOR_S19 = (100.0 * 388 / 424, 100.0 * 383 / 424)
 # change); tune 1315/1325 and 1321/1325 after the round's classes (every older tune row as
 # before), held back 397/430 and 391/430 at the end read (as at the start). Each floor is
 # that less a row.
-TUNE_FLOOR_S22 = (100.0 * 1314 / 1325, 100.0 * 1320 / 1325)
+# Session 23 (vendors3): the NixOS bounce MXroute refused ("Unauthenticated mail not
+# allowed from this range", its table: the sending IP's range) now read as labelled, a
+# policy refusal: tune 1316/1325 and 1321/1325 (no bounce row added); a row of margin.
+TUNE_FLOOR_S22 = (100.0 * 1315 / 1325, 100.0 * 1320 / 1325)
 HELD_FLOOR_S22 = (100.0 * 396 / 430, 100.0 * 390 / 430)
 # Session 23 (bounces6): the session23-bounces6 collection (Zotonic's, LearnScripture.net's
 # and bounce-parser's (Java) test mails, 4 rows: 3 tune, 1 held back; the tune three read
@@ -1961,7 +1964,15 @@ def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
 # Stalwart, maddy, Courier, James, go-mail, aiosmtplib, NeoMutt; session23-catalogues2
 # and -2 add 19 tune rows, a Postal tune row corrected to the connect convention):
 # 2951/3014 and 2897/3014; a row of margin.
-LINE_TUNE_FLOOR_ALL = (2950, 2896)
+# Session 23 (vendors3: gateways', providers', hosters' and relays' reply tables read
+# whole, session23-vendors3 to -5, 121 tune rows, their classes, `_learned.py`
+# regenerated): 3048/3116 and 2994/3116 (the older rows 2930 and 2877 as before: one
+# Mimecast row corrected to its table and right, United Internet's "550 Syntax error in
+# parameters or arguments" now read by its table, two bare "temporary failure" texts the
+# regenerated model now reads as the server's trouble); a row of margin.
+# Merged (lead, bounces6, catalogues2, sendmail2 and vendors3, `_learned.py` made again):
+# 3069/3135 and 3014/3135; a row of margin.
+LINE_TUNE_FLOOR_ALL = (3068, 3013)
 # Measured once at the end of session 6's line round: held back 286/339 and 283/339
 # (the 333 earlier rows 282 and 277; the SIEM rulesets' 6 rows 4 and 6). Measured
 # once at the end of session 7 (five collections, 29 held-back rows, 24 and 23 of
@@ -2000,7 +2011,15 @@ LINE_TUNE_FLOOR_ALL = (2950, 2896)
 # more): 805/962 and 810/962; at its end, after _learned.py was regenerated with -2's
 # tune rows: 804/962 and 810/962 (the model's reading of one held-back row moved); a row
 # of margin.
-LINE_HELD_FLOOR_ALL = (803, 809)
+# both times; a row of margin. Session 23 (vendors3), read right after adding each of
+# its five collections (9, 5, 7, 16 and 3 held-back rows; first sight 8/9 and 9/9, 4/5
+# and 5/5, 3/7 and 6/7, 15/16 and 15/16, 2/3 and 3/3) and at its end, with its classes
+# and `_learned.py` regenerated: 831/998 and 840/998, then (after a Gmail entry was taken
+# back for the eighth round's rule, `_learned.py` made again and Emailit's entry narrowed)
+# 830/998 and 840/998; a row of margin.
+# Merged (lead, bounces6, catalogues2, sendmail2 and vendors3, `_learned.py` made again),
+# read once: 836/1002 and 847/1002; a row of margin.
+LINE_HELD_FLOOR_ALL = (835, 846)
 
 
 # --- classes found on the new real lines (tune split), each by rule ---------------------------

@@ -70,8 +70,9 @@ KEPT = [
     ("Error: timed out while reading the reply", "network_timeout", "none"),
     # Python's BlockingIOError on a non-blocking socket is no timeout reading.
     ("BlockingIOError: [Errno 11] Resource temporarily unavailable", "service_unavailable", "none"),
-    # Mimecast's internal resource stays the server's own trouble.
-    ("451 Internal resource temporarily unavailable", "service_unavailable", "none"),
+    # Mimecast's internal resource is no timeout either; since session 23 it is read as
+    # Mimecast's code table means it: greylisting (a policy deferral), not its own fault.
+    ("451 Internal resource temporarily unavailable", "policy_rejection", "none"),
     # The table's usual stage stands where no command is named.
     ("553 Relaying disallowed as a@example.org", "policy_rejection", "mail_from"),
 ]

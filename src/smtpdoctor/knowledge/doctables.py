@@ -8,7 +8,9 @@ Mimecast's SMTP error codes, Zoho and ZeptoMail, Coremail's reply list
 (NetEase, QQ and most Chinese providers run Coremail), Trend Micro's and
 hosters' documented refusals; and from the second collection, GoDaddy's IB
 codes, Rackspace's G codes, Vade's OXSUS codes, SFR, Orange, Interia, hosters'
-outbound limits and Symantec's list of recipients' refusals. A provider's
+outbound limits and Symantec's list of recipients' refusals; since session 23 the
+gateways', providers', hosters' and relays' replies smtp.codes documents
+(``gateway_tables.py``). A provider's
 documented phrase outranks the generic reading of the enhanced code beside it:
 the table sits before the class-wide wording.
 
@@ -21,6 +23,7 @@ content and size refusals the message.
 from __future__ import annotations
 
 from smtpdoctor.knowledge.filter_texts import FILTER_DOC_PATTERNS
+from smtpdoctor.knowledge.gateway_tables import GATEWAY_PATTERNS
 from smtpdoctor.knowledge.isp_tables import ISP_PATTERNS
 from smtpdoctor.knowledge.phrasing import StagePhrase, TextPattern, pattern, stage_phrase
 from smtpdoctor.model import Category, Stage
@@ -325,7 +328,7 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
     # --- Mimecast: SMTP error codes -----------------------------------------------------------
     _doc(
         "mimecast_security",
-        r"Email rejected due to security policies|header based (?:manually )?Blocked Senders",
+        r"Email rejected due to security policies|header[- ]based (?:manually )?Blocked Senders",
         _C.POLICY_REJECTION,
         "Mimecast's policies refused the message (content, or a header-based block).",
         _ASK,
@@ -740,6 +743,7 @@ DOC_PATTERNS: tuple[TextPattern, ...] = (
     ),
     # Mailbox providers' and filtering vendors' own code tables (session 8).
     *ISP_PATTERNS,
+    *GATEWAY_PATTERNS,
     *FILTER_DOC_PATTERNS,
 )
 

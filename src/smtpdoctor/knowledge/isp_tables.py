@@ -128,7 +128,8 @@ ISP_PATTERNS: tuple[TextPattern, ...] = (
     # refused TCP connection.
     _isp(
         "ib_ob_listed",
-        r"\b[IO]B\d{3}\.? Connection refused\.[^\n]{0,60}?\bis listed on\b",
+        r"\b[IO]B\d{3}\.? Connection refused\.[^\n]{0,60}?\b(?:is listed on|has a poor "
+        r"reputation on)\b",
         _C.POLICY_REJECTION,
         *_LISTED,
         hint=_S.NONE,

@@ -385,7 +385,7 @@ _CORE: tuple[TextPattern, ...] = (
         r"user (?:does not|doesn't) exist|recipient rejected(?!:\s+(?:Access denied|[^\n;]{0,40}?"
         r"\b(?:block\w*|black ?list\w*|denied|polic(?:y|ies)|spam\w*)))|"
         r"mail-?box (?:unavailable|not found|"
-        r"does not exist|disabled|inactive)|address (?:does not exist|not found)|"
+        r"does not exist|disabled|inactive)|(?<!sender )address (?:does not exist|not found)|"
         # (session 18, catalogues: Courier's "556 Address unavailable.", RFC 5321's 550
         # "mailbox unavailable" in other words; not EADDRNOTAVAIL's "Address not available")
         r"\baddress (?:is )?(?:temporarily )?unavailable\b|"

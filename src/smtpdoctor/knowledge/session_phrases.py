@@ -118,7 +118,10 @@ CORE_STAGES: tuple[StagePhrase, ...] = (
     ),
     _sp(
         "stage.connect",
-        r"connect to \S+: |Connection refused|Connection timed out with|\bConnection timed out\b|"
+        # (not a server's reply "Connection refused, too many sessions from <ip>", said
+        # after the connection was made: GoDaddy's IB007, session 23)
+        r"connect to \S+: |Connection refused(?!, too many (?:sessions|connections))|"
+        r"Connection timed out with|\bConnection timed out\b|"
         r"No route to host|Network is unreachable|Cannot assign requested address|"
         # (not MailKit's "Operation timed out after 5000 milliseconds": a read)
         # (not Dovecot's "authentication failed: Connection lost to authentication

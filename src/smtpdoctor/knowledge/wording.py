@@ -1700,7 +1700,7 @@ BROAD_PATTERNS: tuple[TextPattern, ...] = (
     ),
     pattern(
         "wording.sender_domain_missing",
-        r"\bDomain of sender address \S+ does not exist|\bsender domain (?:does not exist|"
+        r"\bDomain of sender address (?:\S+ )?does not exist|\bsender domain (?:does not exist|"
         r"not found|unknown)|\bsend(?:er|ing) domain (?:does not|doesn't) have a valid "
         r"(?:MX|A|MX or A) record",
         _C.DNS_RESOLUTION,
