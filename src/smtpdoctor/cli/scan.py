@@ -155,6 +155,8 @@ def _check(args: argparse.Namespace) -> None:
         fail("--engine dask needs --scheduler tcp://HOST:PORT")
     if args.file != "-":
         _check_list(args.file)
+    if args.column is not None and args.column.isdigit() and int(args.column) < 1:
+        fail("--column counts from 1 (0 took the last column)")
 
 
 def _check_list(path: str) -> None:
