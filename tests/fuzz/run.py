@@ -61,6 +61,12 @@ _MODULES = {
     "config": ("smtpdoctor.config",),
     "queue": ("smtpdoctor.evidence.queue",),
     "cert": ("smtpdoctor.evidence.certparse", "smtpdoctor.evidence.certfast"),
+    # (session 23) explain --file's mbox split; receive's command, path, body and
+    # ClientHello readers; scan's target list; monitor's configuration
+    "mailfolder": ("smtpdoctor.cli.mailfolder", "smtpdoctor.evidence.bounce"),
+    "receiver": ("smtpdoctor.protocol.server", "smtpdoctor.protocol.clienthello"),
+    "scan": ("smtpdoctor.scan.targets",),
+    "monitor": ("smtpdoctor.monitor.config",),
 }
 
 
@@ -77,6 +83,10 @@ _MAX_LEN = {
     "log": 1024,
     "config": 2048,
     "queue": 2048,
+    "mailfolder": 4096,
+    "receiver": 2048,
+    "scan": 1024,
+    "monitor": 2048,
     "all": 2048,
 }
 
@@ -131,6 +141,8 @@ def _seeds(name: str) -> list[bytes]:
         return out
     if name == "cert-chain":
         return _chains()
+    if name in _SEEDS_OF:
+        return _SEEDS_OF[name]()
     folder = "queue" if name.startswith("queue-") else "config"
     files = [p.read_bytes() for p in sorted((DATA / folder).iterdir()) if p.is_file()]
     if name == "config-cert":
@@ -138,6 +150,58 @@ def _seeds(name: str) -> list[bytes]:
     # Each file cut at line ends into pieces that fit -max_len (libFuzzer would
     # only keep the first piece of each).
     return [piece for data in files for piece in _pieces(data, _max_len(name))]
+
+
+def _mbox_seeds() -> list[bytes]:
+    """Real bounces from the suite's data, alone and as an mbox of two."""
+    files = sorted(p for p in (DATA / "bounces").rglob("*") if p.is_file())
+    mails = [p.read_bytes()[:1800] for p in files[:60]]
+    out = list(mails)
+    for a, b in zip(mails[::2], mails[1::2], strict=False):
+        out.append(
+            b"From MAILER-DAEMON Mon Jan  1 00:00:00 2024\n"
+            + a
+            + b"\nFrom x@example.com Mon Jan  1 00:00:01 2024\n"
+            + b
+        )
+    return out
+
+
+def _receiver_seeds() -> list[bytes]:
+    """Sending clients' sessions, as a receiver reads them (the first byte: the
+    body's piece size)."""
+    return [
+        b"\x05EHLO mail.example.com\r\nMAIL FROM:<a@example.com> SIZE=100\r\n"
+        b"RCPT TO:<b@example.net>\r\nDATA\r\nSubject: x\r\n\r\nhi\r\n.\r\nQUIT\r\n",
+        b"\x01HELO [192.0.2.1]\nMAIL FROM: a@b BODY=8BITMIME\nRCPT TO:<@a,@b:c@d>\nDATA\n"
+        b"x\n.\nmore\r\n.\r\n",
+        b"\x00EHLO under_score\r\nSTARTTLS\r\n\x16\x03\x01\x00\x05\x01\x00\x00\x01\x03",
+        b"\x02EHLO 192.0.2.1\r\nAUTH PLAIN dGVzdAB0ZXN0AHRlc3Q=\r\nMAIL FROM:<>\r\n",
+    ]
+
+
+def _scan_seeds() -> list[bytes]:
+    return [
+        b"\x00example.com\nmx.example.net:2525\n# comment\n192.0.2.1\n[2001:db8::1]:25\n",
+        b"\x01domain,rank\nexample.com,1\nb\xc3\xbccher.example,2\n",
+        b'\x02rank,domain\n1,example.org\n2,"a,b"\n',
+        b"\x03xn--bcher-kva.example\nfoo bar\n" + b"a" * 300 + b".com\n",
+    ]
+
+
+def _monitor_seeds() -> list[bytes]:
+    """The TOML blocks of docs/monitor.md, each a whole configuration or part of one."""
+    text = (ROOT / "docs" / "monitor.md").read_text()
+    blocks = [b.split("```", 1)[0] for b in text.split("```toml\n")[1:]]
+    return [b.encode()[:2048] for b in blocks if b.strip()]
+
+
+_SEEDS_OF = {
+    "mailfolder": _mbox_seeds,
+    "receiver": _receiver_seeds,
+    "scan-list": _scan_seeds,
+    "monitor-config": _monitor_seeds,
+}
 
 
 def _chains() -> list[bytes]:

@@ -307,10 +307,95 @@ def _cert_chain(data: bytes) -> None:
         raise AssertionError("the DER route settled a chain cryptography judges otherwise")
 
 
+def _mailfolder(data: bytes) -> None:
+    """``explain --file``'s mail-folder reader: the mbox split (``From `` lines),
+    each mail's "unusable" check and the bounce reader, on one file's bytes."""
+    import contextlib
+    import io
+    import tempfile
+
+    from smtpdoctor.cli import explain, mailfolder
+
+    with (
+        tempfile.NamedTemporaryFile(prefix="fuzz-mbox-") as fh,
+        contextlib.redirect_stderr(io.StringIO()),
+    ):
+        fh.write(data)
+        fh.flush()
+        inputs: list[Any] = []
+        mailfolder._read_one(fh.name, inputs, 0, lambda _text: True, explain._unusable)
+
+
+def _receiver(data: bytes) -> None:
+    """What ``receive`` makes of a hostile sending client's bytes: each command line
+    (parse_command; EHLO's name; MAIL and RCPT paths and parameters; the timeline's
+    shown text), a message body after DATA fed in pieces to the end-of-data scanner,
+    and the bytes after STARTTLS read as a ClientHello."""
+    from smtpdoctor.protocol.clienthello import parse_client_hello
+    from smtpdoctor.protocol.errors import RemoteProtocolError
+    from smtpdoctor.protocol.server import DataScanner, parse_command, parse_path
+    from smtpdoctor.receiver.session import _helo_fault, _not_a_hello, _shown
+
+    step = 1 + (data[0] if data else 0) % 13
+    lines = data[1:].split(b"\n")
+    for i, line in enumerate(lines):
+        raw = line + b"\n" if i < len(lines) - 1 else line
+        cmd = parse_command(raw)
+        _shown(cmd, raw)
+        if cmd.verb in ("EHLO", "HELO"):
+            _helo_fault(cmd.arg)
+        elif cmd.verb in ("MAIL", "RCPT"):
+            path = parse_path(cmd.verb, cmd.arg)
+            _ = path.size
+        elif cmd.verb == "DATA":
+            body = b"\n".join(lines[i + 1 :])
+            scanner = DataScanner()
+            for at in range(0, len(body), step):
+                if scanner.feed(body[at : at + step]) is not None:
+                    break
+            return
+        elif cmd.verb == "STARTTLS":
+            rest = b"\n".join(lines[i + 1 :])
+            try:
+                parse_client_hello(rest)
+            except RemoteProtocolError as exc:
+                _not_a_hello(rest, str(exc))
+            return
+
+
+def _scan_list(data: bytes) -> None:
+    """``scan``'s target list: plain lines, and CSV with a column by name or number."""
+    import io
+
+    from smtpdoctor.scan.targets import read_targets
+
+    column = (None, "domain", "2", "1")[data[0] % 4] if data else None
+    text = data[1:].decode("utf-8", "surrogateescape")
+    for item in read_targets(io.StringIO(text, newline=""), column):
+        str(item)
+
+
+def _monitor_config(data: bytes) -> None:
+    """``monitor --config``: TOML, then every key's type and value checked."""
+    import tomllib
+
+    from smtpdoctor.monitor.config import parse_config
+
+    try:
+        doc = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return  # (load_config turns both into ConfigError)
+    parse_config(doc, base=_FUZZ_BASE)
+
+
+_FUZZ_BASE = __import__("pathlib").Path("/nonexistent-fuzz-base")
+
+
 def _targets() -> list[Target]:
     from smtpdoctor.config import ConfigError
     from smtpdoctor.evidence.queue import QueueFormat, QueueFormatError
     from smtpdoctor.logs import FORMATS
+    from smtpdoctor.monitor.config import ConfigError as MonitorConfigError
     from smtpdoctor.protocol.errors import RemoteProtocolError
 
     out = [
@@ -326,6 +411,10 @@ def _targets() -> list[Target]:
     out += [Target(f"config-{k}", _config(k), (ConfigError,)) for k in kinds]
     out += [Target("config-cert", _cert, (ConfigError,))]
     out += [Target("cert-chain", _cert_chain, ())]
+    out += [Target("mailfolder", _mailfolder, ())]
+    out += [Target("receiver", _receiver, ())]
+    out += [Target("scan-list", _scan_list, ())]
+    out += [Target("monitor-config", _monitor_config, (MonitorConfigError,))]
     out += [Target("queue-sniffed", _queue(None), (QueueFormatError,))]
     out += [Target(f"queue-{f.value}", _queue(f.value), (QueueFormatError,)) for f in QueueFormat]
     return out

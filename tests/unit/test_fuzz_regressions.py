@@ -34,6 +34,15 @@ FOUND = [
     ("log-sniffed", b'"timestamp","message"\n"2024-03-07T02:09:33Z","x\ry"\n'),
     # A TAI64N label past year 9999 (OSError from datetime; prefix.py's supervisor step).
     ("log-sniffed", b"@400000006b16d2892d5869f9 x\n@4000ffffffffffff2d5869f9 y\n"),
+    # (session 23, the new mailfolder target, in its first 45 s) an encoded word whose
+    # charset name is not ASCII: email.errors.CharsetError, which is no ValueError,
+    # from the header decoder (bounce_text.header), reading a delivery notice
+    (
+        "mailfolder",
+        b"From: Mail Delivery System <MAILER-DAEMON@example.com>\r\n"
+        b"Subject: =?iso-885\xff\xff9-1?q?Delivery_Status_Notification?=\r\n\r\n"
+        b"Your message was delivered to the following recipients: a@example.com\r\n",
+    ),
 ]
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "chosen_mtas",
     "command_started",
     "console",
+    "count",
     "duration",
     "examples",
     "fail",
@@ -130,6 +131,17 @@ def duration(text: str) -> float:
         return parse_duration(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def count(text: str) -> int:
+    """argparse ``type=`` for a whole number of things, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative")
+    return value
 
 
 def examples(text: str) -> str:

@@ -370,9 +370,12 @@ def _password(args: argparse.Namespace) -> str:
         except OSError as exc:
             fail(f"--auth-file {path}: {exc.strerror or exc}")
         try:
-            return raw.decode("utf-8").split("\n", 1)[0].removesuffix("\r")
+            password = raw.decode("utf-8").split("\n", 1)[0].removesuffix("\r")
         except UnicodeDecodeError:
             fail(f"--auth-file {path}: not valid UTF-8")
+        if not password:  # (an empty file: AUTH with no password is no test of it)
+            fail(f"--auth-file {path}: its first line is empty; it holds no password")
+        return password
     if sys.stdin.isatty():
         import getpass
 

@@ -219,14 +219,16 @@ def _read_inputs(args: argparse.Namespace) -> list[_Input]:
         if len(paths) == 1 and not os.path.isdir(paths[0]):
             data, truncated = _read_file(paths[0])
             if not _is_mbox(data):
-                return _split(_decode(data, paths[0]), paths[0], truncated, may_be_mail=True)
+                text = _decode(data, paths[0], truncated)
+                return _split(text, paths[0], truncated, may_be_mail=True)
         inputs = read_mails(paths, _recognised, _unusable)
         if not inputs:
             fail("nothing to explain: no usable mail in the file or directory given")
         return inputs
     if text_arg == "-":
         data, truncated = _read_stdin()
-        return _split(_decode(data, "standard input"), "stdin", truncated, may_be_mail=True)
+        text = _decode(data, "standard input", truncated)
+        return _split(text, "stdin", truncated, may_be_mail=True)
     if text_arg is None:
         fail("nothing to explain: give TEXT, --file F, or - to read standard input")
     if "\x00" in text_arg:
@@ -262,18 +264,19 @@ def _read_stdin() -> tuple[bytes, bool]:
 
 def _cap_read(data: bytes, where: str) -> tuple[bytes, bool]:
     if len(data) > MAX_READ:
-        sys.stderr.write(
-            f"smtpdoctor: {where} is larger than {MAX_READ // (1024 * 1024)} MiB; "
-            "only the first part is read\n"
-        )
         return data[:MAX_READ], True
     return data, False
 
 
-def _decode(data: bytes, where: str) -> str:
+def _decode(data: bytes, where: str, truncated: bool = False) -> str:
     problem = _unusable(data, where)
     if problem is not None:
-        fail(problem)
+        fail(problem)  # (the one line: no notice of the cut before it, as for /dev/zero)
+    if truncated:
+        sys.stderr.write(
+            f"smtpdoctor: {where} is larger than {MAX_READ // (1024 * 1024)} MiB; "
+            "only the first part is read\n"
+        )
     return data.replace(b"\x00", b"").decode("utf-8", errors="replace")
 
 

@@ -16,6 +16,7 @@ from rich.text import Text
 from smtpdoctor.cli.common import (
     add_format_option,
     console,
+    count,
     duration,
     fail,
     print_json,
@@ -47,7 +48,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument(
         "--throttle-after",
-        type=int,
+        type=count,
         default=0,
         metavar="N",
         help="connections the throttle scenario serves before it answers 421",

@@ -21,6 +21,7 @@ from smtpdoctor.cli import regexstore  # (first: it fills re's cache for the res
 from smtpdoctor.cli.common import (
     add_format_option,
     console,
+    count,
     fail,
     print_json,
     print_line,
@@ -109,7 +110,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument(
         "--jobs",
         "-j",
-        type=int,
+        type=count,
         default=0,
         metavar="N",
         help="processes to read the inputs with (default: one per idle core for inputs "

@@ -137,6 +137,13 @@ def _main(argv: list[str] | None) -> int:
         return usage_error(str(exc), args_list)
     except BrokenPipeError:
         return quiet_broken_pipe()
+    except OSError as exc:
+        # A local path that a command's own checks did not foresee failing (a file
+        # under a directory this user cannot search: pathlib's is_file() and
+        # is_dir() raise EACCES there): the path and why, one line, exit 3.
+        if exc.filename is None or _stdout_failed(exc):
+            raise
+        return usage_error(f"cannot use {exc.filename}: {_why(exc)}", args_list)
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED
     finally:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import stat
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from smtpdoctor.cli.common import add_format_option, duration, fail, print_json, wants_json
+from smtpdoctor.cli.terminal import line
 from smtpdoctor.model import ExitCode
 
 if TYPE_CHECKING:
@@ -150,8 +153,21 @@ def _check(args: argparse.Namespace) -> None:
             fail(f"--tls-ca {ca}: no such file")
     if args.engine == "dask" and not args.scheduler:
         fail("--engine dask needs --scheduler tcp://HOST:PORT")
-    if args.file != "-" and not Path(args.file).is_file():
-        fail(f"{args.file}: no such file")
+    if args.file != "-":
+        _check_list(args.file)
+    if args.column is not None and args.column.isdigit() and int(args.column) < 1:
+        fail("--column counts from 1 (0 took the last column)")
+
+
+def _check_list(path: str) -> None:
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        fail(f"{path}: {exc.strerror or exc}")
+    if stat.S_ISDIR(mode):
+        fail(f"{path}: it is a directory, not a target list")
+    if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):  # <(cut ...) is a pipe
+        fail(f"{path}: a device or socket, not a target list")
 
 
 def _fingerprint(opts: DiagnoseOptions) -> dict[str, Any]:
@@ -180,7 +196,8 @@ def _ingest(store: Checkpoint, args: argparse.Namespace) -> None:
             if isinstance(item, BadLine):
                 shown += 1
                 if shown <= _BAD_SHOWN:
-                    sys.stderr.write(f"smtpdoctor: line {item.line}: {item.reason}: {item.text}\n")
+                    say = line(f"line {item.line}: {item.reason}: {item.text}")
+                    sys.stderr.write(f"smtpdoctor: {say}\n")
             yield item
 
     try:

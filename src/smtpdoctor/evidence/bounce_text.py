@@ -56,7 +56,9 @@ def header(msg: email.message.Message, name: str) -> str:
         return text
     try:
         return str(email.header.make_header(email.header.decode_header(text)))
-    except (ValueError, LookupError, UnicodeError, email.errors.HeaderParseError):
+    except (ValueError, LookupError, UnicodeError, email.errors.MessageError):
+        # (MessageError: HeaderParseError, and CharsetError for a charset name
+        # that is not ASCII, "=?iso-885\xff9-1?q?...?=", which the fuzzer found)
         return text
 
 

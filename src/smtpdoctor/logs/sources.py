@@ -136,6 +136,16 @@ def _source(path: str) -> Source:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     if stat.S_ISDIR(st.st_mode):
         raise InputError(f"cannot read {path}: it is a directory")
+    if stat.S_ISFIFO(st.st_mode):
+        # (a file is opened more than once: its magic, the format's sniff, the
+        # read; a pipe gives each open what the one before left, or waits for a
+        # writer: `logs <(zcat f)` read nothing and said "0 lines")
+        raise InputError(
+            f"cannot read {path}: it is a pipe, which logs would read more than once; "
+            f"give it as standard input: smtpdoctor logs - < {path}"
+        )
+    if not stat.S_ISREG(st.st_mode):  # /dev/zero: a device never ends
+        raise InputError(f"cannot read {path}: it is a device or socket, not a file")
     try:
         with open(path, "rb") as fh:
             magic = fh.read(_MAGIC_BYTES)

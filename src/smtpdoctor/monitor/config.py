@@ -166,9 +166,20 @@ class MonitorConfig:
     web: WebConfig = field(default_factory=WebConfig)
 
 
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
 def load_config(path: Path) -> MonitorConfig:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        # (read with a cap: --config /dev/zero took 9 GB before anything failed)
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                f"{path} is larger than {MAX_CONFIG_BYTES // 1024} KiB; "
+                "that is not a monitor configuration"
+            )
+        data = tomllib.loads(raw.decode("utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:

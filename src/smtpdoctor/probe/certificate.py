@@ -10,10 +10,12 @@ it (a diagnosis runs it in a thread while its walk goes on), and
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import os
 import ssl
+import stat
 import sys
 import threading
 from collections.abc import Sequence
@@ -183,6 +185,11 @@ def shown(path: StrPath) -> str:
 def _read_capped(path: StrPath) -> bytes:
     if os.path.isdir(path):
         raise ValueError(f"{shown(path)} is a directory, not a PEM file")
+    with contextlib.suppress(OSError):  # (what open says below)
+        if stat.S_ISFIFO(os.stat(path).st_mode):
+            # (the file is read when checked and again by each connection: a
+            # pipe's second read waited for a writer for ever)
+            raise ValueError(f"{shown(path)} is a pipe, not a PEM file")
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_CA_FILE + 1)

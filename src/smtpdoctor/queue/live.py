@@ -16,6 +16,7 @@ import re
 import shlex
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -242,8 +243,14 @@ def read_file(
     if path == "-":
         yield from _entries(path, cast(io.BufferedReader, sys.stdin.buffer), fmt, now)
         return
-    if os.path.isdir(path):
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise QueueReadError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
         raise QueueReadError(f"cannot read {path}: it is a directory")
+    if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):  # /dev/zero: a line never ends
+        raise QueueReadError(f"cannot read {path}: it is a device or socket, not a file")
     try:
         fh = open(path, "rb")  # noqa: SIM115 - the with below closes it, after streaming
     except OSError as exc:

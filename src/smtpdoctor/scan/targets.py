@@ -66,14 +66,14 @@ def _from_csv(fh: IO[str], column: str) -> Iterator[Target | BadLine]:
         if index is None:  # the header names the column
             names = [c.strip().lower() for c in row]
             if column.lower() not in names:
-                yield BadLine(number, ",".join(row)[:200], f"no column {column!r} in the header")
+                yield _bad(number, ",".join(row)[:200], f"no column {column!r} in the header")
                 return
             index = names.index(column.lower())
             continue
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         if index >= len(row):
-            yield BadLine(number, ",".join(row)[:200], f"no column {index + 1} on this line")
+            yield _bad(number, ",".join(row)[:200], f"no column {index + 1} on this line")
             continue
         item = _from_text(number, row[index])
         if item is not None:
@@ -85,18 +85,29 @@ def _bounded(fh: IO[str]) -> Iterator[str]:
         yield raw if len(raw) <= MAX_LINE else raw[:MAX_LINE] + "\n"
 
 
+def _bad(number: int, text: str, reason: str) -> BadLine:
+    """A bad line as it may be stored and shown: the undecodable bytes that
+    surrogateescape kept as escapes are written ``\\xff`` (SQLite and standard error
+    take no lone surrogate: a list with invalid UTF-8 crashed the checkpoint)."""
+    return BadLine(number, _shown(text), _shown(reason))
+
+
+def _shown(text: str) -> str:
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _from_text(number: int, raw: str) -> Target | BadLine | None:
     if len(raw) > MAX_LINE:
-        return BadLine(number, raw[:80] + "…", f"line longer than {MAX_LINE} characters")
+        return _bad(number, raw[:80] + "…", f"line longer than {MAX_LINE} characters")
     text = raw.split("#", 1)[0].strip()
     if not text:
         return None
     if any(c.isspace() for c in text) or "," in text:
-        return BadLine(number, text[:200], "more than one word on the line")
+        return _bad(number, text[:200], "more than one word on the line")
     try:
         return _target(number, text)
     except ValueError as exc:
-        return BadLine(number, text[:200], str(exc))
+        return _bad(number, text[:200], str(exc))
 
 
 def _target(number: int, written: str) -> Target:
