@@ -25,6 +25,7 @@ from __future__ import annotations
 from smtpdoctor.knowledge.bounces import BOUNCE_PATTERNS
 from smtpdoctor.knowledge.client_catalogues import CATALOGUE_STAGE_PHRASES
 from smtpdoctor.knowledge.doctables import DOC_PATTERNS, DOC_STAGE_PHRASES
+from smtpdoctor.knowledge.concept_words import CONCEPT_PATTERNS, CONCEPT_STAGES
 from smtpdoctor.knowledge.languages import LANGUAGE_PATTERNS
 from smtpdoctor.knowledge.libraries import LIBRARY_PATTERNS
 from smtpdoctor.knowledge.mta_texts import MTA_PATTERNS, MTA_STAGE_PHRASES
@@ -741,6 +742,10 @@ PATTERNS: tuple[TextPattern, ...] = (
     *SYNONYM_PATTERNS,
     *_CORE[1:],
     *BROAD_PATTERNS,
+    # (session 23, langs) each concept's nouns and words of failure in the languages other
+    # mail programs' catalogues ship (knowledge/concept_words.py): last, so that they fill
+    # only what no rule of a language or class already reads.
+    *CONCEPT_PATTERNS,
 )
 STAGE_PHRASES: tuple[StagePhrase, ...] = (
     *DOC_STAGE_PHRASES,
@@ -754,6 +759,7 @@ STAGE_PHRASES: tuple[StagePhrase, ...] = (
     *CORE_STAGES,
     *STATED_STAGES,
     *LOCALISED_COMMANDS,
+    *CONCEPT_STAGES,
     *FALLBACK_STAGE_PHRASES,
 )
 
