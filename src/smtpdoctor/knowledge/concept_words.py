@@ -79,7 +79,10 @@ def pair_regex(vocabulary: _Vocabulary, gap: int = _GAP) -> str:
 _AUTH: _Vocabulary = {
     "ar": ("المصادقة|مصادقة|الاستيثاق", "فشل|خطأ"),
     "be": ("аўтэнтыфікац", "схібіла|памылка|дрэнн|няправільн"),
-    "bg": ("удостоверяване|идентификация|автентикация", "неуспешн|грешк|грешен|провали|лош|невалид"),
+    "bg": (
+        "удостоверяване|идентификация|автентикация",
+        "неуспешн|грешк|грешен|провали|лош|невалид",
+    ),
     "ca": ("autenticació|autentificació", "ha fallat|error"),
     "cs": ("autentizac|autentifikac|přihlášení", "nezdařil|selhal|chyb|neplatn"),
     "cy": ("dilysu|dilysiant", "methwyd|methu|gwall"),
@@ -102,13 +105,22 @@ _AUTH: _Vocabulary = {
     "fa": ("احراز هویت|هویت‌سنجی", "ناموفق|خطا|نادرست|شکست"),
     "he": ("התחברות|באימות", "לא נכונה|נכשל|שגיאת"),
     "ta": ("அங்கீகார|ஏற்பு", "பிழை|தோல்வி"),
-    "fi": ("tunnistautumi|todennus|autentikaatio|kirjautumi", "epäonnistui|virhe|väärä|huono|viallinen|virheellinen|kelvoton"),
+    "fi": (
+        "tunnistautumi|todennus|autentikaatio|kirjautumi",
+        "epäonnistui|virhe|väärä|huono|viallinen|virheellinen|kelvoton",
+    ),
     "fr": ("authentification|identification", "échec|échoué|erreur|mauvais|incorrect|invalide"),
     "ga": ("fíordheimhni|logáil isteach", "theip|earráid"),
     "gl": ("autenticación", "fallo|fallou|erro"),
     "hi": ("ऑथेंटिकेशन", "गड़बड़|नहीं हुआ"),
-    "hr": ("autentifikacij|autentikacij|autentičnosti|autorizacij|ovjer", "nije uspjel|greška|pogrešk|neispravn|loš|kriv"),
-    "hu": ("hitelesítés|azonosítás|bejelentkezés", "sikertelen|nem sikerült|hiba|hibás|rossz|érvénytelen"),
+    "hr": (
+        "autentifikacij|autentikacij|autentičnosti|autorizacij|ovjer",
+        "nije uspjel|greška|pogrešk|neispravn|loš|kriv",
+    ),
+    "hu": (
+        "hitelesítés|azonosítás|bejelentkezés",
+        "sikertelen|nem sikerült|hiba|hibás|rossz|érvénytelen",
+    ),
     "id": ("autentikasi|authentikasi|otentikasi", "gagal|galat|salah"),
     "is": ("auðkenning", "mistókst|villa"),
     "it": ("autenticazione|autenticarsi", "non riuscit|fallit|errore|non valid"),
@@ -116,26 +128,47 @@ _AUTH: _Vocabulary = {
     "ka": ("აუთენტიკაცია|ავთენტიკაცია", "ჩავარდა|შეცდომა"),
     "kk": ("аутентификация", "қате"),
     "ko": ("인증", "실패|오류|에러|잘못된|올바르지"),
-    "lt": ("autentifikav|autentikacij|autentiškum|tapatybės nustatym|tapatumo nustatym", "nepavyko|klaida|neteising|blog"),
+    "lt": (
+        "autentifikav|autentikacij|autentiškum|tapatybės nustatym|tapatumo nustatym",
+        "nepavyko|klaida|neteising|blog",
+    ),
     "lv": ("autentifikācij", "neizdevās"),
     "ml": ("പ്രാമാണീകരണ", "പരാജയ"),
-    "nb": ("autentisering|identitetsbekreftelse|godkjenning", "mislyktes|feilet|feila|feil|feilaktig|ugyldig"),
-    "nl": ("authenticatie|aanmelden|aanmelding|identificatie", "mislukt|fout|ongeldig|foutie|verkeerd"),
-    "pl": ("uwierzytelni|autoryzacj|logowani|zalogowani", "nie powiod|błąd|błędn|niepoprawn|nieprawidłow|niewłaściw"),
+    "nb": (
+        "autentisering|identitetsbekreftelse|godkjenning",
+        "mislyktes|feilet|feila|feil|feilaktig|ugyldig",
+    ),
+    "nl": (
+        "authenticatie|aanmelden|aanmelding|identificatie",
+        "mislukt|fout|ongeldig|foutie|verkeerd",
+    ),
+    "pl": (
+        "uwierzytelni|autoryzacj|logowani|zalogowani",
+        "nie powiod|błąd|błędn|niepoprawn|nieprawidłow|niewłaściw",
+    ),
     "pt": (
         "autenticação|autenticacao",
         "falha|falhou|erro|incorret|inválid",
     ),
     "ro": ("autentificare", "eșuat|eşuat|eroare"),
-    "ru": ("аутентификац|авторизац|проверка подлинности|проверки подлинности", "ошибк|сбой|неверн|не удал|неправильн|недопустим|некорректн"),
+    "ru": (
+        "аутентификац|авторизац|проверка подлинности|проверки подлинности",
+        "ошибк|сбой|неверн|не удал|неправильн|недопустим|некорректн",
+    ),
     "sk": ("autentizáci|autentifikáci|prihlasovani|prihlásen", "zlyhal|neúspešn|chyb|neplatn"),
     "sl": ("overjanj|overitv|overitev|istovetnosti", "spodletel|napak|neuspe|ni uspel|napačn"),
     "sq": ("mirëfilltësim", "dështoi|gabim"),
-    "sr": ("аутентификациј|пријав|autentifikacij", "неуспеш|није успел|грешк|погрешн|nije uspel|greš|лош|неисправ|loš"),
+    "sr": (
+        "аутентификациј|пријав|autentifikacij",
+        "неуспеш|није успел|грешк|погрешн|nije uspel|greš|лош|неисправ|loš",
+    ),
     "sv": ("autentisering|inloggning", "misslyck|fel uppstod|felaktig|autentiseringsfel|ogiltig"),
     "th": ("รับรองความถูกต้อง", "ผิดพลาด"),
     "tr": ("kimlik doğrulama|yetkilendirme", "başarısız|hata|geçersiz|hatalı"),
-    "uk": ("автентифікац|аутентифікац", "помилк|невдал|не вдалося|невірн|неправильн|некоректн|поган"),
+    "uk": (
+        "автентифікац|аутентифікац",
+        "помилк|невдал|не вдалося|невірн|неправильн|некоректн|поган",
+    ),
     "vi": ("xác thực", "thất bại|không thành công|lỗi"),
     "zh": ("认证|認證|身份验证|身分驗證|身份驗證", "失败|失敗|错误|錯誤|无效|無效|不合法|不當"),
 }
@@ -248,11 +281,17 @@ _HOST: _Vocabulary = {
     "de": ("host|rechner", "nicht gefunden|kann nicht gefunden|nicht finden|unbekannt"),
     "el": ("διακομιστή|υπολογιστή", "αδυναμία εύρεσης"),
     "eo": ("retnodo|servilon", "ne trovit|ne eblis trovi|ne eblas loki"),
-    "es": ("host|servidor smtp|dirección del servidor", "no encontrado|no se encontró|no se puede localizar|desconocido"),
+    "es": (
+        "host|servidor smtp|dirección del servidor",
+        "no encontrado|no se encontró|no se puede localizar|desconocido",
+    ),
     "et": ("masina", "ei leia"),
     "eu": ("ostalaria|smtp zerbitzaria", "ezin da .{0,8}aurkitu|ez da aurkitu"),
     "fi": ("palvelinta|isäntä", "ei löytynyt|ei löydy|tuntematon"),
-    "fr": ("machine|hôte|serveur smtp", "impossible de trouver|non trouvé|introuvable|impossible de résoudre|inconnu"),
+    "fr": (
+        "machine|hôte|serveur smtp",
+        "impossible de trouver|non trouvé|introuvable|impossible de résoudre|inconnu",
+    ),
     "hu": ("host|smtp szerver", "nem található|ismeretlen"),
     "id": ("host", "tidak dapat menemukan|tidak ditemukan"),
     "it": ("host", "impossibile trovare|non trovato|sconosciuto"),
@@ -265,12 +304,18 @@ _HOST: _Vocabulary = {
     "pt": ("host|servidor smtp", "não encontrado|não foi possível localizar|desconhecido"),
     "pt-server": ("encontrar o servidor", "não foi possível"),
     "ro": ("gazda", "nu a fost găsită|nu se poate localiza|necunoscut"),
-    "ru": ("адрес сервера|узел|сервер smtp", "не удалось определить|не удалось обнаружить|не найден|неизвестн"),
+    "ru": (
+        "адрес сервера|узел|сервер smtp",
+        "не удалось определить|не удалось обнаружить|не найден|неизвестн",
+    ),
     "sk": ("hostiteľa|hostitela", "nemožno nájsť|nenájden"),
     "sr": ("хост|домаћина", "не може се наћи|не могу да нађем|нисам нашао|нисам пронашао"),
     "sv": ("värden|värd", "kunde inte hitta|kan inte hitta|hittades inte|okänd"),
     "tr": ("makinesi|smtp sunucusu", "bulunamadı"),
-    "uk": ("адресу|вузла|smtp-сервер", "не вийшло знайти|не знайдено|не вдалося встановити розташування"),
+    "uk": (
+        "адресу|вузла|smtp-сервер",
+        "не вийшло знайти|не знайдено|не вдалося встановити розташування",
+    ),
     "zh": ("主机|主機|smtp服务器|smtp 服务器", "找不到|未找到|无法找到|无法定位"),
 }
 
@@ -304,14 +349,23 @@ _CERT: _Vocabulary = {
     "ca": ("certificat", "ha expirat|no concorda"),
     "cs": ("certifikát", "nedůvěryhodn|vypršel|selhal|neshoduje"),
     "da": ("certifikat", "udløbet|matcher ikke|ikke betroet"),
-    "de": ("zertifikat", "abgelaufen|nicht vertraut|fehlgeschlagen|fehlgschlagen|entspricht nicht|ungültig"),
+    "de": (
+        "zertifikat",
+        "abgelaufen|nicht vertraut|fehlgeschlagen|fehlgschlagen|entspricht nicht|ungültig",
+    ),
     "el": ("πιστοποιητικ", "έχει λήξει|απέτυχε|δεν ταιριάζει"),
     "eo": ("atestil", "eksvalidiĝ|nefidind|malsukces|ne kongruas"),
-    "es": ("certificado", "vencido|no confiable|falló|fallo en la verificación|no coincide|caducado"),
+    "es": (
+        "certificado",
+        "vencido|no confiable|falló|fallo en la verificación|no coincide|caducado",
+    ),
     "et": ("sertifikaat", "aegunud"),
     "eu": ("ziurtagiri|egiaztagiri", "denboraz kanpo|hutsegite|ez da .{0,20}berdina"),
     "fi": ("sertifikaat|varmentee", "vanhentunut|epäonnistui|ei täsmää"),
-    "fr": ("certificat", "a expiré|n'a pas pu être validé|a échoué|ne correspond pas|non fiable|échec de la vérification"),
+    "fr": (
+        "certificat",
+        "a expiré|n'a pas pu être validé|a échoué|ne correspond pas|non fiable|échec de la vérification",
+    ),
     "ga": ("teastas", "as feidhm|comhoiriúnach"),
     "gl": ("certificado", "expirou"),
     "hu": ("tanúsítvány|tanusítvány", "lejárt|nem megbízható|nem sikerült|nem egyezik"),
@@ -464,6 +518,25 @@ _SIZE_WORDS = (
     "највећа величина поруке|maximal meddelandestorlek|tamanho máximo da mensagem|最大消息大小"
 )
 
+# -- The SMTP server called unknown: "SMTP" and, after it, the language's word for unknown
+# (the catalogues' "Unknown", "unknown"), standing last in its word ("the outgoing server
+# (SMTP) smtp.example.com is unknown"; not "unknown error", whose adjective is inflected or
+# followed by its noun)
+_UNKNOWN_WORDS = (
+    "невядома|непознат|desconegut|neznámý|ukendt|unbekannt|άγνωστος|άγνωστο|nekonata|"
+    "desconocido|tundmatu|ezezaguna|ناشناخته|tuntematon|inconnu|descoñecido|לא ידוע|"
+    "nepoznat|ismeretlen|tak dikenal|sconosciuto|უცნობია|უცნობი|белгісіз|nežinomas|ukjent|"
+    "onbekend|nieznany|desconhecido|necunoscut|неизвестен|неизвестный|neznámy|neznan|"
+    "okänd|bilinmiyor|невідомий|không xác định"
+)
+
+
+def _unknown_after_smtp() -> str:
+    """Each unknown word after "SMTP" on the same line, the word ending there."""
+    return "|".join(
+        f"smtp[^\\n]{{0,60}}?(?<!\\w){re.escape(word)}(?!\\w)" for word in _UNKNOWN_WORDS.split("|")
+    )
+
 
 CONCEPT_PATTERNS: tuple[TextPattern, ...] = (
     pattern(
@@ -527,8 +600,7 @@ CONCEPT_PATTERNS: tuple[TextPattern, ...] = (
         "i18n.words.message_too_big",
         f"{_SIZE_WORDS}|{pair_regex(_SIZE, 24)}",
         _C.MESSAGE_SIZE,
-        "The message is larger than the server takes (said in the mail program's own "
-        "language).",
+        "The message is larger than the server takes (said in the mail program's own language).",
         "Large attachments; send a link instead, or split the message.",
         source="i18n",
         stage=_S.MESSAGE,
@@ -543,6 +615,17 @@ CONCEPT_PATTERNS: tuple[TextPattern, ...] = (
         "A slow or congested link, a firewall that drops the packets, or a server that "
         "stalls under load.",
         source="i18n",
+        specific=False,
+    ),
+    pattern(
+        "i18n.words.server_unknown",
+        _unknown_after_smtp(),
+        _C.DNS_RESOLUTION,
+        "The mail program could not find the SMTP server's name: it calls the server "
+        "unknown (said in the program's own language).",
+        "A typo in the server name, or no working DNS where the program runs.",
+        source="i18n",
+        stage=_S.DNS,
         specific=False,
     ),
     pattern(
@@ -562,8 +645,7 @@ CONCEPT_PATTERNS: tuple[TextPattern, ...] = (
         _C.CONNECTION_DROPPED,
         "The connection to the server broke off (closed or reset by the other side; said in "
         "the mail program's own language).",
-        "An unstable network, a middlebox that cuts sessions, or the server dropping the "
-        "client.",
+        "An unstable network, a middlebox that cuts sessions, or the server dropping the client.",
         source="i18n",
         stage=_S.NONE,
         specific=False,

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 from smtpdoctor.knowledge.bounces import BOUNCE_PATTERNS
 from smtpdoctor.knowledge.client_catalogues import CATALOGUE_STAGE_PHRASES
-from smtpdoctor.knowledge.doctables import DOC_PATTERNS, DOC_STAGE_PHRASES
 from smtpdoctor.knowledge.concept_words import CONCEPT_PATTERNS, CONCEPT_STAGES
+from smtpdoctor.knowledge.doctables import DOC_PATTERNS, DOC_STAGE_PHRASES
 from smtpdoctor.knowledge.languages import LANGUAGE_PATTERNS
 from smtpdoctor.knowledge.libraries import LIBRARY_PATTERNS
 from smtpdoctor.knowledge.mta_texts import MTA_PATTERNS, MTA_STAGE_PHRASES
