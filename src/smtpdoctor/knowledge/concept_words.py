@@ -364,7 +364,8 @@ _CERT: _Vocabulary = {
     "fi": ("sertifikaat|varmentee", "vanhentunut|epäonnistui|ei täsmää"),
     "fr": (
         "certificat",
-        "a expiré|n'a pas pu être validé|a échoué|ne correspond pas|non fiable|échec de la vérification",
+        "a expiré|n'a pas pu être validé|a échoué|ne correspond pas|non fiable"
+        "|échec de la vérification",
     ),
     "ga": ("teastas", "as feidhm|comhoiriúnach"),
     "gl": ("certificado", "expirou"),
@@ -388,7 +389,7 @@ _CERT: _Vocabulary = {
     "zh": ("证书|憑證|認證", "验证失败|驗證失敗|已过期|過期|不匹配"),
     # Thunderbird for Android's "Certificate error" (notification_certificate_error_public)
     "ar": ("الشهادة", "خطأ"),
-    "et": ("sertifikaa", "viga"),
+    "et-k9": ("sertifikaa", "viga"),
     "fa": ("گواهی", "خطا"),
     "he": ("תעודה|בתעודה", "שגיאה|שגיאת"),
     "hi": ("प्रमाणपत्र|सर्टिफिकेट", "त्रुटि|गड़बड़"),
