@@ -65,13 +65,17 @@ _Vocabulary = dict[str, tuple[str, str]]
 def pair_regex(vocabulary: _Vocabulary, gap: int = _GAP) -> str:
     """One regex of ``vocabulary``'s pairs: each language's noun (a literal, the branch's
     gate word) with one of that language's words of failure after or before it, on one
-    line and within ``gap`` characters."""
+    line and within ``gap`` characters (from the word's start, before the noun).
+
+    The words of failure stand in lookaheads, so that the noun alone is each branch's
+    gate and the word index's word: a gate for each word of failure ("error", "fel")
+    would open the branch on texts that lack the noun, and cost every run its set."""
     branches: list[str] = []
     for nouns, words in vocabulary.values():
         for noun in nouns.split("|"):
             lit = re.escape(noun)
-            branches.append(f"{lit}[^\\n]{{0,{gap}}}?(?:{words})")
-            branches.append(f"(?:{words})[^\\n]{{0,{gap}}}?{lit}")
+            branches.append(f"{lit}(?=[^\\n]{{0,{gap}}}?(?:{words}))")
+            branches.append(f"(?=(?:{words}))[^\\n]{{0,{gap + 24}}}?{lit}")
     return "|".join(branches)
 
 
