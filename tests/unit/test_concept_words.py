@@ -82,3 +82,27 @@ def test_pair_regex_pairs_within_a_language() -> None:
     assert not rx.search("Verbindung perdue")
     # nor across a line end
     assert not rx.search("Verbindung\ngetrennt")
+
+
+def test_words_checked_first_stand_in_every_branch() -> None:
+    """The words a text is checked for before a whole search (``anyof``): each branch's
+    gate holds one of them, so a text without them could not match anyway."""
+    for p in (*CONCEPT_PATTERNS, *CONCEPT_STAGES):
+        anyof = p.regex.anyof
+        assert anyof, p.id
+        for gate in gates_of(p.regex) or ():
+            assert any(a in word for word in gate for a in anyof), (p.id, gate)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Le serveur a fermé la connexion",
+        "Ο διακομιστής SMTP smtp.example.com είναι άγνωστος.",
+        "550 5.7.1 Message rejected as spam",
+        "Fehler in der Begrüßung: Dienst nicht verfügbar",
+    ],
+)
+def test_whole_search_is_the_regex(text: str) -> None:
+    for p in (*CONCEPT_PATTERNS, *CONCEPT_STAGES):
+        assert bool(p.regex.search(text)) == bool(p.regex.compiled.search(text)), p.id

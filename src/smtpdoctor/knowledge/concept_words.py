@@ -50,7 +50,7 @@ import re
 from smtpdoctor.knowledge.phrasing import StagePhrase, TextPattern, pattern, stage_phrase
 from smtpdoctor.model import Category, Stage
 
-__all__ = ["CONCEPT_PATTERNS", "CONCEPT_STAGES", "pair_regex"]
+__all__ = ["CONCEPT_PATTERNS", "CONCEPT_STAGES", "nouns_of", "pair_regex"]
 
 _C, _S = Category, Stage
 
@@ -77,6 +77,14 @@ def pair_regex(vocabulary: _Vocabulary, gap: int = _GAP) -> str:
             branches.append(f"{lit}(?=[^\\n]{{0,{gap}}}?(?:{words}))")
             branches.append(f"(?=(?:{words}))[^\\n]{{0,{gap + 24}}}?{lit}")
     return "|".join(branches)
+
+
+def nouns_of(*vocabularies: _Vocabulary, words: str = "") -> tuple[str, ...]:
+    """The nouns of ``vocabularies`` and the literal ``words``, lower-cased: one of them
+    stands in every match of their regex (a text without any is not searched)."""
+    found = [n for v in vocabularies for nouns, _ in v.values() for n in nouns.split("|")]
+    found += words.split("|") if words else []
+    return tuple(dict.fromkeys(w.lower() for w in found))
 
 
 # -- A login refused: authentication (or login) + failed / error / wrong ------------------
@@ -554,6 +562,7 @@ CONCEPT_PATTERNS: tuple[TextPattern, ...] = (
         "and renew it before it expires.",
         source="i18n",
         stage=_S.TLS_HANDSHAKE,
+        anyof=nouns_of(_CERT),
         specific=False,
     ),
     pattern(
@@ -565,6 +574,7 @@ CONCEPT_PATTERNS: tuple[TextPattern, ...] = (
         "The server's STARTTLS is off, or a middlebox strips it from the EHLO reply.",
         source="i18n",
         stage=_S.STARTTLS,
+        anyof=("tls",),
         specific=False,
     ),
     pattern(
@@ -576,6 +586,7 @@ CONCEPT_PATTERNS: tuple[TextPattern, ...] = (
         "No TLS version or cipher in common, or a middlebox that breaks the handshake.",
         source="i18n",
         stage=_S.TLS_HANDSHAKE,
+        anyof=("tls", "тлс", "руковање"),
         specific=False,
     ),
     pattern(
@@ -588,6 +599,7 @@ CONCEPT_PATTERNS: tuple[TextPattern, ...] = (
         "method the server does not offer.",
         source="i18n",
         stage=_S.AUTH,
+        anyof=nouns_of(_AUTH),
         specific=False,
     ),
     pattern(
@@ -599,6 +611,7 @@ CONCEPT_PATTERNS: tuple[TextPattern, ...] = (
         "Overload, maintenance, or a backend it depends on is down.",
         source="i18n",
         retry=True,
+        anyof=nouns_of(_SERVICE),
         specific=False,
     ),
     pattern(
@@ -609,6 +622,7 @@ CONCEPT_PATTERNS: tuple[TextPattern, ...] = (
         "Large attachments; send a link instead, or split the message.",
         source="i18n",
         stage=_S.MESSAGE,
+        anyof=nouns_of(_SIZE, words=_SIZE_WORDS),
         specific=False,
     ),
     pattern(
@@ -620,6 +634,7 @@ CONCEPT_PATTERNS: tuple[TextPattern, ...] = (
         "A slow or congested link, a firewall that drops the packets, or a server that "
         "stalls under load.",
         source="i18n",
+        anyof=nouns_of(words=_TIMEOUT_WORDS),
         specific=False,
     ),
     pattern(
@@ -631,6 +646,7 @@ CONCEPT_PATTERNS: tuple[TextPattern, ...] = (
         "A typo in the server name, or no working DNS where the program runs.",
         source="i18n",
         stage=_S.DNS,
+        anyof=("smtp",),
         specific=False,
     ),
     pattern(
@@ -642,6 +658,7 @@ CONCEPT_PATTERNS: tuple[TextPattern, ...] = (
         "A typo in the server name, or no working DNS where the program runs.",
         source="i18n",
         stage=_S.DNS,
+        anyof=nouns_of(_HOST),
         specific=False,
     ),
     pattern(
@@ -653,6 +670,7 @@ CONCEPT_PATTERNS: tuple[TextPattern, ...] = (
         "An unstable network, a middlebox that cuts sessions, or the server dropping the client.",
         source="i18n",
         stage=_S.NONE,
+        anyof=nouns_of(_LOST),
         specific=False,
     ),
     pattern(
@@ -664,6 +682,7 @@ CONCEPT_PATTERNS: tuple[TextPattern, ...] = (
         "A wrong server name or port, or a firewall that blocks the SMTP port.",
         source="i18n",
         stage=_S.CONNECT,
+        anyof=nouns_of(_CONNECT),
         specific=False,
     ),
 )
@@ -671,5 +690,10 @@ CONCEPT_PATTERNS: tuple[TextPattern, ...] = (
 # The server's greeting (or its welcome) named with an error, in the words of the languages
 # above ("Üdvözlő válasz hiba", "Erreur lors de la réponse de bienvenue"): it failed there.
 CONCEPT_STAGES: tuple[StagePhrase, ...] = (
-    stage_phrase("stage.i18n_greeting_error", pair_regex(_GREETING, 32), _S.GREETING),
+    stage_phrase(
+        "stage.i18n_greeting_error",
+        pair_regex(_GREETING, 32),
+        _S.GREETING,
+        anyof=nouns_of(_GREETING),
+    ),
 )
