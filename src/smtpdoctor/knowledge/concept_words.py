@@ -63,19 +63,18 @@ _Vocabulary = dict[str, tuple[str, str]]
 
 
 def pair_regex(vocabulary: _Vocabulary, gap: int = _GAP) -> str:
-    """One regex of ``vocabulary``'s pairs: each language's noun (a literal, the branch's
-    gate word) with one of that language's words of failure after or before it, on one
-    line and within ``gap`` characters (from the word's start, before the noun).
-
-    The words of failure stand in lookaheads, so that the noun alone is each branch's
-    gate and the word index's word: a gate for each word of failure ("error", "fel")
-    would open the branch on texts that lack the noun, and cost every run its set."""
+    """One regex of ``vocabulary``'s pairs: each language's noun with one of that
+    language's words of failure after or before it, on one line and within ``gap``
+    characters. Each noun is two branches (the noun first, the word first), whose gates
+    (:func:`~smtpdoctor.knowledge.phrasing.gates_of`) are the noun with each word: both
+    must stand in a text for the branch to be tried (a gate of the noun alone would open
+    it on every text holding "host" or "service")."""
     branches: list[str] = []
     for nouns, words in vocabulary.values():
         for noun in nouns.split("|"):
             lit = re.escape(noun)
-            branches.append(f"{lit}(?=[^\\n]{{0,{gap}}}?(?:{words}))")
-            branches.append(f"(?=(?:{words}))[^\\n]{{0,{gap + 24}}}?{lit}")
+            branches.append(f"{lit}[^\\n]{{0,{gap}}}?(?:{words})")
+            branches.append(f"(?:{words})[^\\n]{{0,{gap}}}?{lit}")
     return "|".join(branches)
 
 
@@ -298,7 +297,7 @@ _HOST: _Vocabulary = {
         "no encontrado|no se encontró|no se puede localizar|desconocido",
     ),
     "et": ("masina", "ei leia"),
-    "eu": ("ostalaria|smtp zerbitzaria", "ezin da .{0,8}aurkitu|ez da aurkitu"),
+    "eu": ("ostalaria|smtp zerbitzaria", "ezin da|ez da aurkitu"),
     "fi": ("palvelinta|isäntä", "ei löytynyt|ei löydy|tuntematon"),
     "fr": (
         "machine|hôte|serveur smtp",
@@ -372,7 +371,7 @@ _CERT: _Vocabulary = {
         "vencido|no confiable|falló|fallo en la verificación|no coincide|caducado",
     ),
     "et": ("sertifikaat", "aegunud"),
-    "eu": ("ziurtagiri|egiaztagiri", "denboraz kanpo|hutsegite|ez da .{0,20}berdina"),
+    "eu": ("ziurtagiri|egiaztagiri", "denboraz kanpo|hutsegite"),
     "fi": ("sertifikaat|varmentee", "vanhentunut|epäonnistui|ei täsmää"),
     "fr": (
         "certificat",

@@ -170,9 +170,7 @@ class LazyRegex:
         return f"LazyRegex({self.pattern!r})"
 
 
-def _rx(
-    text: str, whole: str | None = None, anyof: tuple[str, ...] | None = None
-) -> LazyRegex:
+def _rx(text: str, whole: str | None = None, anyof: tuple[str, ...] | None = None) -> LazyRegex:
     _SOURCES.append(text)
     return LazyRegex(text, whole=whole, anyof=anyof)
 
