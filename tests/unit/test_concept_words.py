@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from smtpdoctor.diagnosis import classify
-from smtpdoctor.knowledge.concept_words import CONCEPT_PATTERNS, CONCEPT_STAGES, pair_regex
-from smtpdoctor.knowledge.phrasing import gates_of
+from smtpdoctor.knowledge.concept_words import (
+    CONCEPTS,
+    concept_match,
+    concept_stage,
+    key_words,
+    pair_found,
+)
 
 
 @pytest.mark.parametrize(
@@ -65,44 +68,28 @@ def test_concept_words_leave_other_readings(text: str, category: str) -> None:
     assert classify(text).category.value == category
 
 
-def test_every_branch_is_gated_by_a_word() -> None:
-    """No branch of the concepts' regexes is tried on a text that lacks its noun."""
-    for p in (*CONCEPT_PATTERNS, *CONCEPT_STAGES):
-        gates = gates_of(p.regex)
-        assert gates is not None, p.id
-        assert all(gates), p.id
-
-
-def test_pair_regex_pairs_within_a_language() -> None:
+def test_pair_found_pairs_within_a_language() -> None:
     vocabulary = {"de": ("verbindung", "getrennt"), "fr": ("connexion", "perdue")}
-    rx = re.compile(pair_regex(vocabulary), re.IGNORECASE)
-    assert rx.search("Die Verbindung wurde getrennt")
-    assert rx.search("perdue: la connexion")
+    assert pair_found("die verbindung wurde getrennt", vocabulary)
+    assert pair_found("perdue: la connexion", vocabulary)
     # a noun of one language with the word of another is no pair
-    assert not rx.search("Verbindung perdue")
-    # nor across a line end
-    assert not rx.search("Verbindung\ngetrennt")
+    assert not pair_found("verbindung perdue", vocabulary)
+    # nor across a line end, nor farther apart than the gap
+    assert not pair_found("verbindung\ngetrennt", vocabulary)
+    assert not pair_found("verbindung " + "x" * 60 + " getrennt", vocabulary)
 
 
-def test_words_checked_first_stand_in_every_branch() -> None:
-    """The words a text is checked for before a whole search (``anyof``): each branch's
-    gate holds one of them, so a text without them could not match anyway."""
-    for p in (*CONCEPT_PATTERNS, *CONCEPT_STAGES):
-        anyof = p.regex.anyof
-        assert anyof, p.id
-        for gate in gates_of(p.regex) or ():
-            assert any(a in word for word in gate for a in anyof), (p.id, gate)
+def test_key_words_find_every_key_and_its_beginnings() -> None:
+    """The trie's matches, with the keys each begins with: a noun inside a longer key is
+    still found ("host" in "hostitela"), and a text without keys holds none."""
+    assert {"host", "hostitela", "verbindung"} <= key_words("verbindung zum hostitela")
+    assert key_words("550 5.1.1 user unknown") == frozenset()
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Le serveur a fermé la connexion",
-        "Ο διακομιστής SMTP smtp.example.com είναι άγνωστος.",
-        "550 5.7.1 Message rejected as spam",
-        "Fehler in der Begrüßung: Dienst nicht verfügbar",
-    ],
-)
-def test_whole_search_is_the_regex(text: str) -> None:
-    for p in (*CONCEPT_PATTERNS, *CONCEPT_STAGES):
-        assert bool(p.regex.search(text)) == bool(p.regex.compiled.search(text)), p.id
+def test_no_concept_without_its_words() -> None:
+    """Each concept's test is asked only with the key words the text holds: with none, no
+    concept reads it."""
+    for p, found in CONCEPTS:
+        assert not found("", frozenset()), p.id
+    assert concept_match("") is None
+    assert concept_stage("Willkommen") is None

@@ -46,44 +46,79 @@ left out of the login concept: their catalogues use them for certificates too.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
-from smtpdoctor.knowledge.phrasing import StagePhrase, TextPattern, pattern, stage_phrase
+from smtpdoctor.knowledge.phrasing import LazyRegex, TextPattern
 from smtpdoctor.model import Category, Stage
 
-__all__ = ["CONCEPT_PATTERNS", "CONCEPT_STAGES", "nouns_of", "pair_regex"]
+__all__ = ["CONCEPTS", "concept_by_id", "concept_match", "concept_stage", "pair_found"]
 
 _C, _S = Category, Stage
 
 # The most characters between a concept's noun and its word of failure (a few words:
 # "Verbindung zu smtp.example.com:587 fehlgeschlagen").
 _GAP = 48
+# The longest word of failure (a window's margin: the gap is counted to the word's start).
+_LONGEST = 40
 
 # A language's concept: its nouns, and the words that say the thing failed.
 _Vocabulary = dict[str, tuple[str, str]]
 
 
-def pair_regex(vocabulary: _Vocabulary, gap: int = _GAP) -> str:
-    """One regex of ``vocabulary``'s pairs: each language's noun with one of that
-    language's words of failure after or before it, on one line and within ``gap``
-    characters. Each noun is two branches (the noun first, the word first), whose gates
-    (:func:`~smtpdoctor.knowledge.phrasing.gates_of`) are the noun with each word: both
-    must stand in a text for the branch to be tried (a gate of the noun alone would open
-    it on every text holding "host" or "service")."""
-    branches: list[str] = []
+def pair_found(
+    low: str, vocabulary: _Vocabulary, gap: int = _GAP, present: frozenset[str] | None = None
+) -> bool:
+    """Whether lower-cased ``low`` holds one of a language's nouns with one of the same
+    language's words of failure after it or before it, on the same line, at most ``gap``
+    characters apart (``present``: the key words ``low`` holds, :func:`key_words`; a noun
+    not among them is not looked for)."""
     for nouns, words in vocabulary.values():
+        ws = words.split("|")
         for noun in nouns.split("|"):
-            lit = re.escape(noun)
-            branches.append(f"{lit}[^\\n]{{0,{gap}}}?(?:{words})")
-            branches.append(f"(?:{words})[^\\n]{{0,{gap}}}?{lit}")
-    return "|".join(branches)
+            if present is not None and noun not in present:
+                continue
+            at = low.find(noun)
+            while at >= 0:
+                end = at + len(noun)
+                after = low[end : end + gap + _LONGEST].split("\n", 1)[0]
+                before = low[max(0, at - gap - _LONGEST) : at].rsplit("\n", 1)[-1]
+                for w in ws:
+                    i = after.find(w)
+                    if 0 <= i <= gap:
+                        return True
+                    j = before.rfind(w)
+                    if j >= 0 and len(before) - j - len(w) <= gap:
+                        return True
+                at = low.find(noun, at + 1)
+    return False
 
 
-def nouns_of(*vocabularies: _Vocabulary, words: str = "") -> tuple[str, ...]:
-    """The nouns of ``vocabularies`` and the literal ``words``, lower-cased: one of them
-    stands in every match of their regex (a text without any is not searched)."""
-    found = [n for v in vocabularies for nouns, _ in v.values() for n in nouns.split("|")]
-    found += words.split("|") if words else []
-    return tuple(dict.fromkeys(w.lower() for w in found))
+def _words_found(low: str, words: str) -> bool:
+    return any(w in low for w in words.split("|"))
+
+
+def _unknown_after_smtp(low: str) -> bool:
+    """ "smtp", and after it on the same line (at most 60 characters on) a word for unknown
+    that is a whole word (no letter, digit or "_" on either side)."""
+    at = low.find("smtp")
+    while at >= 0:
+        rest = low[at + 4 : at + 4 + 60 + _LONGEST].split("\n", 1)[0]
+        for w in _UNKNOWN_WORDS.split("|"):
+            i = rest.find(w)
+            while 0 <= i <= 60:
+                k = i + len(w)
+                if (i == 0 or not _word_char(rest[i - 1])) and (
+                    k >= len(rest) or not _word_char(rest[k])
+                ):
+                    return True
+                i = rest.find(w, i + 1)
+        at = low.find("smtp", at + 1)
+    return False
+
+
+def _word_char(c: str) -> bool:
+    return c.isalnum() or c == "_"
 
 
 # -- A login refused: authentication (or login) + failed / error / wrong ------------------
@@ -414,7 +449,7 @@ _CERT: _Vocabulary = {
 
 # -- STARTTLS not offered: the server does not support STARTTLS ----------------------------
 _STARTTLS_WORDS = (
-    "unterstützt über den (?:stls|starttls)-befehl kein tls|"
+    "unterstützt über den stls-befehl kein tls|unterstützt über den starttls-befehl kein tls|"
     "ne supporte pas tls via la commande|"
     "no admite tls a través de la orden|"
     "não suporta tls através do comando|"
@@ -543,156 +578,234 @@ _UNKNOWN_WORDS = (
 )
 
 
-def _unknown_after_smtp() -> str:
-    """Each unknown word after "SMTP" on the same line, the word ending there."""
-    return "|".join(
-        f"smtp[^\\n]{{0,60}}?(?<!\\w){re.escape(word)}(?!\\w)" for word in _UNKNOWN_WORDS.split("|")
+def _concept(id: str, category: Category, meaning: str, *causes: str, **kw: Any) -> TextPattern:
+    """A weak (``specific=False``) reading of a concept, as a table pattern would give it;
+    its regex field names the concept only (the words are matched by :data:`CONCEPTS`)."""
+    return TextPattern(
+        id,
+        LazyRegex(f"(?!)concept:{id}"),
+        category,
+        meaning,
+        causes,
+        kw.get("source", "i18n"),
+        kw.get("stage"),
+        None,
+        None,
+        kw.get("retry"),
+        None,
+        False,
     )
 
 
-CONCEPT_PATTERNS: tuple[TextPattern, ...] = (
-    pattern(
-        "i18n.words.certificate",
-        pair_regex(_CERT),
-        _C.TLS_CERTIFICATE,
-        "The server's certificate was not accepted: expired, untrusted, or not for the "
-        "server's name (said in the mail program's own language).",
-        "Install a certificate from a public CA for the server's name, with its full chain, "
-        "and renew it before it expires.",
-        source="i18n",
-        stage=_S.TLS_HANDSHAKE,
-        anyof=nouns_of(_CERT),
-        specific=False,
+# Each concept's reading and its test on a lower-cased text, in order: the first whose
+# words a text holds reads it.
+CONCEPTS: tuple[tuple[TextPattern, Callable[[str, frozenset[str]], bool]], ...] = (
+    (
+        _concept(
+            "i18n.words.certificate",
+            _C.TLS_CERTIFICATE,
+            "The server's certificate was not accepted: expired, untrusted, or not for the "
+            "server's name (said in the mail program's own language).",
+            "Install a certificate from a public CA for the server's name, with its full chain, "
+            "and renew it before it expires.",
+            source="i18n",
+            stage=_S.TLS_HANDSHAKE,
+        ),
+        lambda low, present: pair_found(low, _CERT, _GAP, present),
     ),
-    pattern(
-        "i18n.words.starttls_unsupported",
-        _STARTTLS_WORDS,
-        _C.STARTTLS_UNAVAILABLE,
-        "The server does not offer STARTTLS, and the mail program was set to use it (said "
-        "in the program's own language).",
-        "The server's STARTTLS is off, or a middlebox strips it from the EHLO reply.",
-        source="i18n",
-        stage=_S.STARTTLS,
-        anyof=("tls",),
-        specific=False,
+    (
+        _concept(
+            "i18n.words.starttls_unsupported",
+            _C.STARTTLS_UNAVAILABLE,
+            "The server does not offer STARTTLS, and the mail program was set to use it (said "
+            "in the program's own language).",
+            "The server's STARTTLS is off, or a middlebox strips it from the EHLO reply.",
+            source="i18n",
+            stage=_S.STARTTLS,
+        ),
+        lambda low, present: _words_found(low, _STARTTLS_WORDS),
     ),
-    pattern(
-        "i18n.words.tls_failed",
-        _TLS_FAILED_WORDS,
-        _C.TLS_HANDSHAKE_FAILURE,
-        "The TLS session with the server could not be set up (said in the mail program's "
-        "own language).",
-        "No TLS version or cipher in common, or a middlebox that breaks the handshake.",
-        source="i18n",
-        stage=_S.TLS_HANDSHAKE,
-        anyof=("tls", "тлс", "руковање"),
-        specific=False,
+    (
+        _concept(
+            "i18n.words.tls_failed",
+            _C.TLS_HANDSHAKE_FAILURE,
+            "The TLS session with the server could not be set up (said in the mail program's "
+            "own language).",
+            "No TLS version or cipher in common, or a middlebox that breaks the handshake.",
+            source="i18n",
+            stage=_S.TLS_HANDSHAKE,
+        ),
+        lambda low, present: _words_found(low, _TLS_FAILED_WORDS),
     ),
-    pattern(
-        "i18n.words.auth_failed",
-        pair_regex(_AUTH),
-        _C.AUTHENTICATION,
-        "The server refused the login (said in the mail program's own language): the user "
-        "name, the password or the login method was not accepted.",
-        "A wrong password, an app password or OAuth the provider requires, or a login "
-        "method the server does not offer.",
-        source="i18n",
-        stage=_S.AUTH,
-        anyof=nouns_of(_AUTH),
-        specific=False,
+    (
+        _concept(
+            "i18n.words.auth_failed",
+            _C.AUTHENTICATION,
+            "The server refused the login (said in the mail program's own language): the user "
+            "name, the password or the login method was not accepted.",
+            "A wrong password, an app password or OAuth the provider requires, or a login "
+            "method the server does not offer.",
+            source="i18n",
+            stage=_S.AUTH,
+        ),
+        lambda low, present: pair_found(low, _AUTH, _GAP, present),
     ),
-    pattern(
-        "i18n.words.service_unavailable",
-        pair_regex(_SERVICE, 24),
-        _C.SERVICE_UNAVAILABLE,
-        "The server's mail service is not available now (said in the mail program's or the "
-        "server's own language).",
-        "Overload, maintenance, or a backend it depends on is down.",
-        source="i18n",
-        retry=True,
-        anyof=nouns_of(_SERVICE),
-        specific=False,
+    (
+        _concept(
+            "i18n.words.service_unavailable",
+            _C.SERVICE_UNAVAILABLE,
+            "The server's mail service is not available now (said in the mail program's or the "
+            "server's own language).",
+            "Overload, maintenance, or a backend it depends on is down.",
+            source="i18n",
+            retry=True,
+        ),
+        lambda low, present: pair_found(low, _SERVICE, 24, present),
     ),
-    pattern(
-        "i18n.words.message_too_big",
-        f"{_SIZE_WORDS}|{pair_regex(_SIZE, 24)}",
-        _C.MESSAGE_SIZE,
-        "The message is larger than the server takes (said in the mail program's own language).",
-        "Large attachments; send a link instead, or split the message.",
-        source="i18n",
-        stage=_S.MESSAGE,
-        anyof=nouns_of(_SIZE, words=_SIZE_WORDS),
-        specific=False,
+    (
+        _concept(
+            "i18n.words.message_too_big",
+            _C.MESSAGE_SIZE,
+            "The message is larger than the server takes (said in the mail program's own "
+            "language).",
+            "Large attachments; send a link instead, or split the message.",
+            source="i18n",
+            stage=_S.MESSAGE,
+        ),
+        lambda low, present: _words_found(low, _SIZE_WORDS) or pair_found(low, _SIZE, 24, present),
     ),
-    pattern(
-        "i18n.words.timed_out",
-        _TIMEOUT_WORDS,
-        _C.NETWORK_TIMEOUT,
-        "The server stopped answering and the mail program's wait ran out (said in the "
-        "program's own language).",
-        "A slow or congested link, a firewall that drops the packets, or a server that "
-        "stalls under load.",
-        source="i18n",
-        anyof=nouns_of(words=_TIMEOUT_WORDS),
-        specific=False,
+    (
+        _concept(
+            "i18n.words.timed_out",
+            _C.NETWORK_TIMEOUT,
+            "The server stopped answering and the mail program's wait ran out (said in the "
+            "program's own language).",
+            "A slow or congested link, a firewall that drops the packets, or a server that "
+            "stalls under load.",
+            source="i18n",
+        ),
+        lambda low, present: _words_found(low, _TIMEOUT_WORDS),
     ),
-    pattern(
-        "i18n.words.server_unknown",
-        _unknown_after_smtp(),
-        _C.DNS_RESOLUTION,
-        "The mail program could not find the SMTP server's name: it calls the server "
-        "unknown (said in the program's own language).",
-        "A typo in the server name, or no working DNS where the program runs.",
-        source="i18n",
-        stage=_S.DNS,
-        anyof=("smtp",),
-        specific=False,
+    (
+        _concept(
+            "i18n.words.server_unknown",
+            _C.DNS_RESOLUTION,
+            "The mail program could not find the SMTP server's name: it calls the server "
+            "unknown (said in the program's own language).",
+            "A typo in the server name, or no working DNS where the program runs.",
+            source="i18n",
+            stage=_S.DNS,
+        ),
+        lambda low, present: _unknown_after_smtp(low),
     ),
-    pattern(
-        "i18n.words.host_not_found",
-        pair_regex(_HOST, 32),
-        _C.DNS_RESOLUTION,
-        "The mail server's name could not be found in DNS (said in the mail program's own "
-        "language).",
-        "A typo in the server name, or no working DNS where the program runs.",
-        source="i18n",
-        stage=_S.DNS,
-        anyof=nouns_of(_HOST),
-        specific=False,
+    (
+        _concept(
+            "i18n.words.host_not_found",
+            _C.DNS_RESOLUTION,
+            "The mail server's name could not be found in DNS (said in the mail program's own "
+            "language).",
+            "A typo in the server name, or no working DNS where the program runs.",
+            source="i18n",
+            stage=_S.DNS,
+        ),
+        lambda low, present: pair_found(low, _HOST, 32, present),
     ),
-    pattern(
-        "i18n.words.connection_lost",
-        pair_regex(_LOST),
-        _C.CONNECTION_DROPPED,
-        "The connection to the server broke off (closed or reset by the other side; said in "
-        "the mail program's own language).",
-        "An unstable network, a middlebox that cuts sessions, or the server dropping the client.",
-        source="i18n",
-        stage=_S.NONE,
-        anyof=nouns_of(_LOST),
-        specific=False,
+    (
+        _concept(
+            "i18n.words.connection_lost",
+            _C.CONNECTION_DROPPED,
+            "The connection to the server broke off (closed or reset by the other side; said in "
+            "the mail program's own language).",
+            "An unstable network, a middlebox that cuts sessions, or the server dropping the "
+            "client.",
+            source="i18n",
+            stage=_S.NONE,
+        ),
+        lambda low, present: pair_found(low, _LOST, _GAP, present),
     ),
-    pattern(
-        "i18n.words.connect_failed",
-        pair_regex(_CONNECT),
-        _C.FIREWALL_BLOCK,
-        "The mail program could not connect to the server (said in its own language): "
-        "nothing listens there, or the port is refused or filtered.",
-        "A wrong server name or port, or a firewall that blocks the SMTP port.",
-        source="i18n",
-        stage=_S.CONNECT,
-        anyof=nouns_of(_CONNECT),
-        specific=False,
+    (
+        _concept(
+            "i18n.words.connect_failed",
+            _C.FIREWALL_BLOCK,
+            "The mail program could not connect to the server (said in its own language): "
+            "nothing listens there, or the port is refused or filtered.",
+            "A wrong server name or port, or a firewall that blocks the SMTP port.",
+            source="i18n",
+            stage=_S.CONNECT,
+        ),
+        lambda low, present: pair_found(low, _CONNECT, _GAP, present),
     ),
 )
+_BY_ID = {p.id: p for p, _ in CONCEPTS}
 
-# The server's greeting (or its welcome) named with an error, in the words of the languages
-# above ("Üdvözlő válasz hiba", "Erreur lors de la réponse de bienvenue"): it failed there.
-CONCEPT_STAGES: tuple[StagePhrase, ...] = (
-    stage_phrase(
-        "stage.i18n_greeting_error",
-        pair_regex(_GREETING, 32),
-        _S.GREETING,
-        anyof=nouns_of(_GREETING),
-    ),
-)
+
+def _all_keys() -> list[str]:
+    """Every word a concept's test needs one of: the nouns, the word lists, "smtp"."""
+    keys = [n for v in _VOCABULARIES for nouns, _ in v.values() for n in nouns.split("|")]
+    for words in (_STARTTLS_WORDS, _TLS_FAILED_WORDS, _TIMEOUT_WORDS, _SIZE_WORDS):
+        keys += words.split("|")
+    return sorted({*keys, "smtp"})
+
+
+def _trie(words: list[str]) -> str:
+    """``words`` as one regex shaped as their trie (at each character, one branch for each
+    next character: a text's character is tried against a few, not against every word)."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + build(node[ch]) for ch in sorted(node) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(root)
+
+
+_VOCABULARIES = (_AUTH, _LOST, _CONNECT, _HOST, _CERT, _SERVICE, _SIZE, _GREETING)
+_KEYS: list[re.Pattern[str]] = []
+
+
+def key_words(low: str) -> frozenset[str]:
+    """The key words lower-cased ``low`` holds (each match of the keys' trie, with the
+    keys that are its beginnings: "host" in "hostitela")."""
+    if not _KEYS:
+        keys = _all_keys()
+        _KEYS.append(re.compile(_trie(keys)))
+        _PREFIXES.update({k: tuple(p for p in keys if k.startswith(p)) for k in keys})
+    found = set()
+    for m in _KEYS[0].finditer(low):
+        found.update(_PREFIXES.get(m.group(), (m.group(),)))
+    return frozenset(found)
+
+
+_PREFIXES: dict[str, tuple[str, ...]] = {}
+
+
+def concept_by_id(id: str) -> TextPattern | None:
+    return _BY_ID.get(id)
+
+
+def concept_match(text: str) -> TextPattern | None:
+    """The first concept whose words ``text`` holds (in its own language), or None."""
+    low = text.lower()
+    present = key_words(low)
+    if not present:
+        return None
+    for p, found in CONCEPTS:
+        if found(low, present):
+            return p
+    return None
+
+
+def concept_stage(text: str) -> Stage | None:
+    """The greeting, when ``text`` names it (or its welcome) with an error, in the words of
+    the languages above ("Üdvözlő válasz hiba", "Erreur lors de la réponse de bienvenue")."""
+    low = text.lower()
+    present = key_words(low)
+    return _S.GREETING if present and pair_found(low, _GREETING, 32, present) else None

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from smtpdoctor.knowledge.bounces import BOUNCE_PATTERNS
 from smtpdoctor.knowledge.client_catalogues import CATALOGUE_STAGE_PHRASES
-from smtpdoctor.knowledge.concept_words import CONCEPT_PATTERNS, CONCEPT_STAGES
 from smtpdoctor.knowledge.doctables import DOC_PATTERNS, DOC_STAGE_PHRASES
 from smtpdoctor.knowledge.languages import LANGUAGE_PATTERNS
 from smtpdoctor.knowledge.libraries import LIBRARY_PATTERNS
@@ -742,10 +741,6 @@ PATTERNS: tuple[TextPattern, ...] = (
     *SYNONYM_PATTERNS,
     *_CORE[1:],
     *BROAD_PATTERNS,
-    # (session 23, langs) each concept's nouns and words of failure in the languages other
-    # mail programs' catalogues ship (knowledge/concept_words.py): last, so that they fill
-    # only what no rule of a language or class already reads.
-    *CONCEPT_PATTERNS,
 )
 STAGE_PHRASES: tuple[StagePhrase, ...] = (
     *DOC_STAGE_PHRASES,
@@ -759,7 +754,6 @@ STAGE_PHRASES: tuple[StagePhrase, ...] = (
     *CORE_STAGES,
     *STATED_STAGES,
     *LOCALISED_COMMANDS,
-    *CONCEPT_STAGES,
     *FALLBACK_STAGE_PHRASES,
 )
 
@@ -767,4 +761,12 @@ _BY_ID = {p.id: p for p in PATTERNS}
 
 
 def pattern_by_id(pattern_id: str) -> TextPattern:
-    return _BY_ID[pattern_id]
+    found = _BY_ID.get(pattern_id)
+    if found is None:
+        # (session 23) a concept's reading outside the tables (knowledge/concept_words.py)
+        from smtpdoctor.knowledge.concept_words import concept_by_id  # noqa: PLC0415
+
+        found = concept_by_id(pattern_id)
+        if found is None:
+            raise KeyError(pattern_id)
+    return found

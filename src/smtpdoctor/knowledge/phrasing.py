@@ -49,6 +49,7 @@ __all__ = [
     "folded",
     "gate_words",
     "gates_of",
+    "in_batch",
     "indexed",
     "line_start_search",
     "needed_words",
@@ -122,26 +123,15 @@ class LazyRegex:
     through. Anything else a compiled pattern has is passed to it.
     """
 
-    __slots__ = ("_compiled", "anyof", "flags", "pattern", "whole")
+    __slots__ = ("_compiled", "flags", "pattern", "whole")
 
-    def __init__(
-        self,
-        pattern: str,
-        flags: int = re.IGNORECASE,
-        whole: str | None = None,
-        anyof: tuple[str, ...] | None = None,
-    ) -> None:
+    def __init__(self, pattern: str, flags: int = re.IGNORECASE, whole: str | None = None) -> None:
         self.pattern = pattern
         self.flags = flags
         self._compiled: re.Pattern[str] | None = None
         # (session 12) an equivalent source for the search of the whole regex, cheaper than
         # ``pattern``'s branches (which the word index and the branch search keep using)
         self.whole = whole
-        # (session 23) lower-case words one of which every match holds: a text (lower-cased)
-        # with none of them is not searched. For a regex of hundreds of branches searched
-        # whole (a short text, outside a folder run: no word index asked), a few substring
-        # tests instead of every branch tried at every character.
-        self.anyof = anyof
 
     @property
     def compiled(self) -> re.Pattern[str]:
@@ -151,11 +141,6 @@ class LazyRegex:
         return rx
 
     def search(self, string: str, *span: int) -> re.Match[str] | None:
-        anyof = self.anyof
-        if anyof is not None:
-            low = string.lower()
-            if not any(word in low for word in anyof):
-                return None
         rx = self._compiled
         if rx is None:
             rx = self.compiled
@@ -170,9 +155,9 @@ class LazyRegex:
         return f"LazyRegex({self.pattern!r})"
 
 
-def _rx(text: str, whole: str | None = None, anyof: tuple[str, ...] | None = None) -> LazyRegex:
+def _rx(text: str, whole: str | None = None) -> LazyRegex:
     _SOURCES.append(text)
-    return LazyRegex(text, whole=whole, anyof=anyof)
+    return LazyRegex(text, whole=whole)
 
 
 def pattern(
@@ -189,14 +174,12 @@ def pattern(
     kind: str | None = None,
     specific: bool = True,
     whole: str | None = None,
-    anyof: tuple[str, ...] | None = None,
 ) -> TextPattern:
     """One :class:`TextPattern`, case-insensitive (``whole``: the same regex in a
-    form cheaper to search whole; ``anyof``: words one of which every match holds,
-    :class:`LazyRegex`)."""
+    form cheaper to search whole, :class:`LazyRegex`)."""
     return TextPattern(
         id,
-        _rx(regex, whole, anyof),
+        _rx(regex, whole),
         category,
         meaning,
         tuple(causes),
@@ -210,10 +193,8 @@ def pattern(
     )
 
 
-def stage_phrase(
-    id: str, regex: str, stage: Stage, anyof: tuple[str, ...] | None = None
-) -> StagePhrase:
-    return StagePhrase(id, _rx(regex, anyof=anyof), stage)
+def stage_phrase(id: str, regex: str, stage: Stage) -> StagePhrase:
+    return StagePhrase(id, _rx(regex), stage)
 
 
 def permanence_cue(id: str, regex: str, permanence: Permanence) -> PermanenceCue:
@@ -880,6 +861,11 @@ _Phrase = tuple[str, bool, bool]
 
 
 _WHOLE_PATTERN = re.compile(r"\\[1-9]|\(\?P=|\(\?[aiLmsux-]+[:)]")
+
+
+def in_batch() -> bool:
+    """Whether :func:`batch_mode` was asked (a folder run: many texts)."""
+    return _BATCH
 
 
 def batch_mode(compile: Callable[[str, int], re.Pattern[str]] | None = None) -> None:
