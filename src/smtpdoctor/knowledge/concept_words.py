@@ -37,29 +37,32 @@ them (session 23, docs/explain.md "Session 23: langs"):
 
 Each concept's words are stems (a noun's inflections share them) and are tried only as a
 pair within one language: the noun, and within a few words before or after it, a word that
-it failed. Every branch opens with the noun or needs it (a literal word), so the word index
-gates it: a text without the noun never runs it (docs/explain.md, "Speed"). Nouns that mean
-verification in general (Hebrew אימות, Czech ověření, Slovak overenie, Japanese 検証) are
+it failed. They are not table patterns: the classifier asks them (:func:`concept_match`,
+:func:`concept_stage`) only for a text no rule read, and in a folder run only for a text
+with non-ASCII letters; one trie-shaped regex finds the key words a text holds
+(:func:`key_words`), and only their languages' pairs are checked. As table patterns (their
+first form) they cost the bounce folders 0.8 % more instructions, in the word index, its
+automaton and the stores every run loads (docs/explain.md, "Session 23: langs"). Nouns that
+mean verification in general (Hebrew אימות, Czech ověření, Slovak overenie, Japanese 検証) are
 left out of the login concept: their catalogues use them for certificates too.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 from smtpdoctor.knowledge.phrasing import LazyRegex, TextPattern
 from smtpdoctor.model import Category, Stage
 
-__all__ = ["CONCEPTS", "concept_by_id", "concept_match", "concept_stage", "pair_found"]
+__all__ = ["CONCEPTS", "concept_by_id", "concept_match", "concept_stage", "key_words", "pair_found"]
 
 _C, _S = Category, Stage
 
 # The most characters between a concept's noun and its word of failure (a few words:
 # "Verbindung zu smtp.example.com:587 fehlgeschlagen").
 _GAP = 48
-# The longest word of failure (a window's margin: the gap is counted to the word's start).
+# The longest word of failure: the window a word is looked for in (the gap counts to its start).
 _LONGEST = 40
 
 # A language's concept: its nouns, and the words that say the thing failed.
@@ -94,8 +97,9 @@ def pair_found(
     return False
 
 
-def _words_found(low: str, words: str) -> bool:
-    return any(w in low for w in words.split("|"))
+def _any_of(present: frozenset[str], words: str) -> bool:
+    """Whether one of ``words`` (a "|"-separated list, each a key word) is ``present``."""
+    return not present.isdisjoint(words.split("|"))
 
 
 def _unknown_after_smtp(low: str) -> bool:
@@ -623,7 +627,7 @@ CONCEPTS: tuple[tuple[TextPattern, Callable[[str, frozenset[str]], bool]], ...] 
             source="i18n",
             stage=_S.STARTTLS,
         ),
-        lambda low, present: _words_found(low, _STARTTLS_WORDS),
+        lambda low, present: _any_of(present, _STARTTLS_WORDS),
     ),
     (
         _concept(
@@ -635,7 +639,7 @@ CONCEPTS: tuple[tuple[TextPattern, Callable[[str, frozenset[str]], bool]], ...] 
             source="i18n",
             stage=_S.TLS_HANDSHAKE,
         ),
-        lambda low, present: _words_found(low, _TLS_FAILED_WORDS),
+        lambda low, present: _any_of(present, _TLS_FAILED_WORDS),
     ),
     (
         _concept(
@@ -672,7 +676,7 @@ CONCEPTS: tuple[tuple[TextPattern, Callable[[str, frozenset[str]], bool]], ...] 
             source="i18n",
             stage=_S.MESSAGE,
         ),
-        lambda low, present: _words_found(low, _SIZE_WORDS) or pair_found(low, _SIZE, 24, present),
+        lambda low, present: _any_of(present, _SIZE_WORDS) or pair_found(low, _SIZE, 24, present),
     ),
     (
         _concept(
@@ -684,7 +688,7 @@ CONCEPTS: tuple[tuple[TextPattern, Callable[[str, frozenset[str]], bool]], ...] 
             "stalls under load.",
             source="i18n",
         ),
-        lambda low, present: _words_found(low, _TIMEOUT_WORDS),
+        lambda low, present: _any_of(present, _TIMEOUT_WORDS),
     ),
     (
         _concept(
@@ -696,7 +700,7 @@ CONCEPTS: tuple[tuple[TextPattern, Callable[[str, frozenset[str]], bool]], ...] 
             source="i18n",
             stage=_S.DNS,
         ),
-        lambda low, present: _unknown_after_smtp(low),
+        lambda low, present: "smtp" in present and _unknown_after_smtp(low),
     ),
     (
         _concept(
@@ -747,44 +751,35 @@ def _all_keys() -> list[str]:
     return sorted({*keys, "smtp"})
 
 
-def _trie(words: list[str]) -> str:
-    """``words`` as one regex shaped as their trie (at each character, one branch for each
-    next character: a text's character is tried against a few, not against every word)."""
-    root: dict[str, Any] = {}
-    for word in words:
-        node = root
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict[str, Any]) -> str:
-        alts = [re.escape(ch) + build(node[ch]) for ch in sorted(node) if ch]
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return build(root)
-
-
 _VOCABULARIES = (_AUTH, _LOST, _CONNECT, _HOST, _CERT, _SERVICE, _SIZE, _GREETING)
-_KEYS: list[re.Pattern[str]] = []
+# The key words by their first three characters, and those shorter (made on first use).
+_BY_START: dict[str, tuple[str, ...]] = {}
+_SHORT: list[str] = []
+_LAST: list[tuple[str, frozenset[str]]] = [("", frozenset())]
 
 
 def key_words(low: str) -> frozenset[str]:
-    """The key words lower-cased ``low`` holds (each match of the keys' trie, with the
-    keys that are its beginnings: "host" in "hostitela")."""
-    if not _KEYS:
-        keys = _all_keys()
-        _KEYS.append(re.compile(_trie(keys)))
-        _PREFIXES.update({k: tuple(p for p in keys if k.startswith(p)) for k in keys})
-    found = set()
-    for m in _KEYS[0].finditer(low):
-        found.update(_PREFIXES.get(m.group(), (m.group(),)))
-    return frozenset(found)
-
-
-_PREFIXES: dict[str, tuple[str, ...]] = {}
+    """The key words lower-cased ``low`` holds: only the keys whose first three characters
+    stand in it are looked for (the word index's own scan without its automaton), and the
+    last text's answer is kept (the stage and the cause ask for the same text)."""
+    last = _LAST[0]
+    if last[0] == low:
+        return last[1]
+    if not _BY_START:
+        by_start: dict[str, list[str]] = {}
+        for key in _all_keys():
+            if len(key) >= 3:
+                by_start.setdefault(key[:3], []).append(key)
+            else:
+                _SHORT.append(key)
+        _BY_START.update((k, tuple(v)) for k, v in by_start.items())
+    triples = {low[i : i + 3] for i in range(len(low) - 2)}
+    found = frozenset(
+        [key for t in triples & _BY_START.keys() for key in _BY_START[t] if key in low]
+        + [key for key in _SHORT if key in low]
+    )
+    _LAST[0] = (low, found)
+    return found
 
 
 def concept_by_id(id: str) -> TextPattern | None:
