@@ -74,27 +74,41 @@ def pair_found(
 ) -> bool:
     """Whether lower-cased ``low`` holds one of a language's nouns with one of the same
     language's words of failure after it or before it, on the same line, at most ``gap``
-    characters apart (``present``: the key words ``low`` holds, :func:`key_words`; a noun
-    not among them is not looked for)."""
-    for nouns, words in vocabulary.values():
-        ws = words.split("|")
-        for noun in nouns.split("|"):
-            if present is not None and noun not in present:
-                continue
-            at = low.find(noun)
-            while at >= 0:
-                end = at + len(noun)
-                after = low[end : end + gap + _LONGEST].split("\n", 1)[0]
-                before = low[max(0, at - gap - _LONGEST) : at].rsplit("\n", 1)[-1]
-                for w in ws:
-                    i = after.find(w)
-                    if 0 <= i <= gap:
-                        return True
-                    j = before.rfind(w)
-                    if j >= 0 and len(before) - j - len(w) <= gap:
-                        return True
-                at = low.find(noun, at + 1)
+    characters apart (``present``: the key words ``low`` holds, :func:`key_words`; only
+    those nouns are looked for)."""
+    by_noun = _BY_NOUN.get(id(vocabulary))
+    if by_noun is None:
+        by_noun = _BY_NOUN[id(vocabulary)] = _nouns_index(vocabulary)
+    nouns = by_noun.keys() if present is None else present & by_noun.keys()
+    for noun in nouns:
+        ws = by_noun[noun]
+        at = low.find(noun)
+        while at >= 0:
+            end = at + len(noun)
+            after = low[end : end + gap + _LONGEST].split("\n", 1)[0]
+            before = low[max(0, at - gap - _LONGEST) : at].rsplit("\n", 1)[-1]
+            for w in ws:
+                i = after.find(w)
+                if 0 <= i <= gap:
+                    return True
+                j = before.rfind(w)
+                if j >= 0 and len(before) - j - len(w) <= gap:
+                    return True
+            at = low.find(noun, at + 1)
     return False
+
+
+def _nouns_index(vocabulary: _Vocabulary) -> dict[str, tuple[str, ...]]:
+    """Each noun of ``vocabulary`` with the words of failure of its languages."""
+    found: dict[str, list[str]] = {}
+    for nouns, words in vocabulary.values():
+        for noun in nouns.split("|"):
+            found.setdefault(noun, []).extend(words.split("|"))
+    return {noun: tuple(dict.fromkeys(ws)) for noun, ws in found.items()}
+
+
+# A vocabulary's nouns index, by the vocabulary's id (each a module-level dict).
+_BY_NOUN: dict[int, dict[str, tuple[str, ...]]] = {}
 
 
 def _any_of(present: frozenset[str], words: str) -> bool:
