@@ -844,7 +844,7 @@ def _match_patterns(
                 weak = ev
         if strong is not None and weak is not None:
             break
-    if strong is None and weak is None and (not in_batch() or not flat.isascii()):
+    if strong is None and weak is None and not in_batch():
         # (session 23) nothing read it: a concept's words in the languages other mail
         # programs ship (knowledge/concept_words.py), outside a folder run only (there, a
         # bounce's many paragraphs would each pay for them; no bounce collection gained)
@@ -933,7 +933,7 @@ def _stage_from_text(
     for phrase in _candidates(STAGE_PHRASES, low):
         if phrase.id != skip and search_open(phrase.regex, low, flat):
             return phrase.stage, phrase.id
-    if not in_batch() or not flat.isascii():
+    if not in_batch():
         from smtpdoctor.knowledge.concept_words import concept_stage  # noqa: PLC0415
 
         if (stage := concept_stage(flat)) is not None:
