@@ -1605,9 +1605,18 @@ def test_message_table_collections_read_whole() -> None:
     assert table[1] >= 307, scores
 
 
-def test_line_corpus_scores(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def _outside_folder_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """(session 23) A line is read as ``explain TEXT`` reads it, one at a time: not in a
+    folder run's mode, which an earlier test (the bounce corpus's) switches the process
+    to, and in which the concept words (knowledge/concept_words.py) are not asked."""
+    from smtpdoctor.knowledge import phrasing
+
+    monkeypatch.setattr(phrasing, "_BATCH", False)
+
+
+@pytest.mark.usefixtures("_outside_folder_mode")
+def test_line_corpus_scores(capsys: pytest.CaptureFixture[str]) -> None:
     """Real lines and DSN texts (client libraries, provider NDRs, MTA logs, TLS-RPT) split by hash.
 
     Sources: public issue threads, test fixtures of bounce parsers and log
@@ -1615,12 +1624,6 @@ def test_line_corpus_scores(
     The eighth to sixteenth collections' rows carry ``"collection"``; the first
     floors stay on the 823 rows they were set on ("first").
     """
-    from smtpdoctor.knowledge import phrasing  # noqa: PLC0415
-
-    # (session 23) A line is read as ``explain TEXT`` reads it, one at a time: not in a
-    # folder run's mode, which an earlier test (the bounce corpus's) switches the process
-    # to, and in which the concept words (knowledge/concept_words.py) are not asked.
-    monkeypatch.setattr(phrasing, "_BATCH", False)
     assert len(LINES) >= 1223
     scores: dict[str, list[int]] = {}
     for row in LINES:
