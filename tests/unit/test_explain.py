@@ -1981,8 +1981,9 @@ LINE_TUNE_FLOOR_ALL = (2929, 2876)
 # 791/953; a row of margin. Session 21 (lead, stages3, learned5 and vocab merged):
 # 788/953 and 793/953; a row of margin. Session 22 (catalogues), read once right after
 # adding session22-catalogues (5 held-back rows) and once at its end: 798/958 and 802/958
-# both times; a row of margin.
-LINE_HELD_FLOOR_ALL = (797, 801)
+# both times; a row of margin. Session 23 (langs), read at its start and once at its end (no
+# collection added): 798/958 and 802/958, then 799/958 and 802/958; a row of margin.
+LINE_HELD_FLOOR_ALL = (798, 801)
 
 
 # --- classes found on the new real lines (tune split), each by rule ---------------------------
