@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from smtpdoctor.diagnosis import classify
+from smtpdoctor.diagnosis.classifier import _classify_learned, _classify_text, _inner_patterns
+from smtpdoctor.knowledge import phrasing
 from smtpdoctor.knowledge.concept_words import (
     CONCEPTS,
     concept_match,
@@ -12,6 +14,21 @@ from smtpdoctor.knowledge.concept_words import (
     key_words,
     pair_found,
 )
+
+
+@pytest.fixture(autouse=True)
+def _outside_folder_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The concepts are asked outside a folder run only; an earlier test may have switched
+    the process to that mode (``phrasing.batch_mode``)."""
+    monkeypatch.setattr(phrasing, "_BATCH", False)
+    # (a text read in that mode is kept by the classifier's caches: read it again here)
+    for cached in (_classify_text, _classify_learned, _inner_patterns):
+        cached.cache_clear()
+
+
+def test_a_folder_run_does_not_ask_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(phrasing, "_BATCH", True)
+    assert classify("Połączenie zostało zerwane przez serwer").category.value == "other"
 
 
 @pytest.mark.parametrize(

@@ -1610,9 +1610,13 @@ def _outside_folder_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     """(session 23) A line is read as ``explain TEXT`` reads it, one at a time: not in a
     folder run's mode, which an earlier test (the bounce corpus's) switches the process
     to, and in which the concept words (knowledge/concept_words.py) are not asked."""
+    from smtpdoctor.diagnosis.classifier import _classify_learned, _classify_text, _inner_patterns
     from smtpdoctor.knowledge import phrasing
 
     monkeypatch.setattr(phrasing, "_BATCH", False)
+    # (a text read in that mode is kept by the classifier's caches: read it again here)
+    for cached in (_classify_text, _classify_learned, _inner_patterns):
+        cached.cache_clear()
 
 
 @pytest.mark.usefixtures("_outside_folder_mode")
