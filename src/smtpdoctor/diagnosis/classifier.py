@@ -82,6 +82,7 @@ from smtpdoctor.knowledge import (
 )
 from smtpdoctor.knowledge.alternatives import class_readings, named_readings, readings_for
 from smtpdoctor.knowledge.phrasing import (
+    in_batch,
     present_words,
     present_words_of,
     search_gated,
@@ -843,6 +844,15 @@ def _match_patterns(
                 weak = ev
         if strong is not None and weak is not None:
             break
+    if strong is None and weak is None and not in_batch():
+        # (session 23) nothing read it: a concept's words in the languages other mail
+        # programs ship (knowledge/concept_words.py), outside a folder run only (there, a
+        # bounce's many paragraphs would each pay for them; no bounce collection gained)
+        from smtpdoctor.knowledge.concept_words import concept_match  # noqa: PLC0415
+
+        concept = concept_match(flat)
+        if concept is not None:
+            weak = from_pattern(concept)
     return strong, weak
 
 
@@ -923,6 +933,11 @@ def _stage_from_text(
     for phrase in _candidates(STAGE_PHRASES, low):
         if phrase.id != skip and search_open(phrase.regex, low, flat):
             return phrase.stage, phrase.id
+    if not in_batch():
+        from smtpdoctor.knowledge.concept_words import concept_stage  # noqa: PLC0415
+
+        if (stage := concept_stage(flat)) is not None:
+            return stage, "stage.i18n_greeting_error"  # (session 23: concept_words.py)
     return None, None
 
 

@@ -764,4 +764,12 @@ _BY_ID = {p.id: p for p in PATTERNS}
 
 
 def pattern_by_id(pattern_id: str) -> TextPattern:
-    return _BY_ID[pattern_id]
+    found = _BY_ID.get(pattern_id)
+    if found is None:
+        # (session 23) a concept's reading outside the tables (knowledge/concept_words.py)
+        from smtpdoctor.knowledge.concept_words import concept_by_id  # noqa: PLC0415
+
+        found = concept_by_id(pattern_id)
+        if found is None:
+            raise KeyError(pattern_id)
+    return found

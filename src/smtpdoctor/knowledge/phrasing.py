@@ -49,6 +49,7 @@ __all__ = [
     "folded",
     "gate_words",
     "gates_of",
+    "in_batch",
     "indexed",
     "line_start_search",
     "needed_words",
@@ -860,6 +861,11 @@ _Phrase = tuple[str, bool, bool]
 
 
 _WHOLE_PATTERN = re.compile(r"\\[1-9]|\(\?P=|\(\?[aiLmsux-]+[:)]")
+
+
+def in_batch() -> bool:
+    """Whether :func:`batch_mode` was asked (a folder run: many texts)."""
+    return _BATCH
 
 
 def batch_mode(compile: Callable[[str, int], re.Pattern[str]] | None = None) -> None:
