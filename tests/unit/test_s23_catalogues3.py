@@ -43,6 +43,20 @@ CLASSES = [
         "starttls_unavailable",
         "starttls",
     ),
+    # Zimbra's mailbox server failed to store the message (its LMTP reply): its own fault.
+    (
+        "status=deferred (host store2.example.net[192.0.2.6] said: 451 4.0.0 Temporary "
+        "message delivery failure try again (in reply to end of DATA command))",
+        "service_unavailable",
+        "message",
+    ),
+    # A server that takes mail only over TLS, said as what it accepts.
+    (
+        "451 4.2.2 Server accepts messages only on TLS connection",
+        "starttls_unavailable",
+        "none",
+    ),
+    ("554 This server only accepts mail over a secure connection", "starttls_unavailable", "none"),
     # Go's resolver timing out, with the socket error of its query: the DNS.
     (
         "gomail: could not send email 1: dial tcp: lookup mail.example.net on "

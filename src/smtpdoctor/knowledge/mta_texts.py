@@ -36,6 +36,19 @@ _HELO_REQUIRES = (
 )
 
 MTA_PATTERNS: tuple[TextPattern, ...] = (
+    # (session 23, catalogues3) Zimbra's LMTP server (zm-mailbox LmtpReply.java#L37,
+    # commit 2b7f978) "451 4.0.0 Temporary message delivery failure try again": the
+    # mailbox server failed to store the message (its store, database or a filter), as
+    # Zimbra's MTA logs it behind "host ... said:".
+    pattern(
+        "c23.mta.zimbra_temporary_delivery_failure",
+        r"\bTemporary message delivery failure\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The mailbox server took the message over LMTP but could not store it this time.",
+        "The mailbox server's store, database or disk has a problem, or a filter on it "
+        "failed; its own log (mailbox.log) says which.",
+        permanence=Permanence.TEMPORARY,
+    ),
     # (session 23) Haraka hmail.js#L1340 "Too many failures (<last error>)": the message
     # was retried until its attempts ran out, then bounced (a queue expiry, not a rate).
     pattern(
