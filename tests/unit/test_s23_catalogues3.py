@@ -57,6 +57,21 @@ CLASSES = [
         "none",
     ),
     ("554 This server only accepts mail over a secure connection", "starttls_unavailable", "none"),
+    # PHP's implicit TLS failing inside stream_socket_client(): the handshake, whatever
+    # "Failed to connect to server" follows.
+    (
+        "Connection failed. Error #2: stream_socket_client(): SSL operation failed with code "
+        "1. OpenSSL Error messages:\nerror:0A000086:SSL routines::certificate verify failed\n"
+        "SMTP ERROR: Failed to connect to server: (0)",
+        "tls_certificate",
+        "tls_handshake",
+    ),
+    (
+        "Connection failed. Error #2: stream_socket_client(): Failed to enable crypto\n"
+        "SMTP ERROR: Failed to connect to server: (0)\nSMTP connect() failed.",
+        "tls_handshake_failure",
+        "tls_handshake",
+    ),
     # Go's resolver timing out, with the socket error of its query: the DNS.
     (
         "gomail: could not send email 1: dial tcp: lookup mail.example.net on "
