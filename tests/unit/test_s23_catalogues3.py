@@ -19,8 +19,7 @@ CLASSES = [
         "dns",
     ),
     (
-        "Error Description: Unable to find the recipient's email server. The DNS query has "
-        "failed.",
+        "Error Description: Unable to find the recipient's email server. The DNS query has failed.",
         "dns_resolution",
         "dns",
     ),
