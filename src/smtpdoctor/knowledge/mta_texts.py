@@ -36,6 +36,19 @@ _HELO_REQUIRES = (
 )
 
 MTA_PATTERNS: tuple[TextPattern, ...] = (
+    # (session 23, catalogues3) Zimbra's LMTP server (zm-mailbox LmtpReply.java#L37,
+    # commit 2b7f978) "451 4.0.0 Temporary message delivery failure try again": the
+    # mailbox server failed to store the message (its store, database or a filter), as
+    # Zimbra's MTA logs it behind "host ... said:".
+    pattern(
+        "c23.mta.zimbra_temporary_delivery_failure",
+        r"\bTemporary message delivery failure\b",
+        _C.SERVICE_UNAVAILABLE,
+        "The mailbox server took the message over LMTP but could not store it this time.",
+        "The mailbox server's store, database or disk has a problem, or a filter on it "
+        "failed; its own log (mailbox.log) says which.",
+        permanence=Permanence.TEMPORARY,
+    ),
     # (session 23) Haraka hmail.js#L1340 "Too many failures (<last error>)": the message
     # was retried until its attempts ran out, then bounced (a queue expiry, not a rate).
     pattern(
@@ -65,7 +78,12 @@ MTA_PATTERNS: tuple[TextPattern, ...] = (
         # <domain>", "There are no DNS entries for the hostname <domain>".
         r"\bDomain does not receive mail\b|\bDid not find a suitable MX for a connection\b|"
         r"\bTemporary problem looking up mail server for host\b|"
-        r"\bThere are no DNS entries for the hostname\b",
+        r"\bThere are no DNS entries for the hostname\b|"
+        # hMailServer ExternalDelivery.cpp#L364/#L368 (commit 4d11f81): "No mail servers
+        # appear to exists for the recipient's address", "Unable to find the recipient's
+        # email server. The DNS query has failed."
+        r"\bNo mail servers appear to exists? for the recipient's address\b|"
+        r"\bUnable to find the recipient's email server\b",
         _C.DNS_RESOLUTION,
         "The sending server found no host to deliver to: the destination's MX (or "
         "address) lookup gave nothing.",
@@ -152,7 +170,10 @@ MTA_PATTERNS: tuple[TextPattern, ...] = (
         "c23.mta.remote_closed_mid_session",
         r"\bNetwork connection shut down by the remote mail server\b|"
         r"\bRemote closed connection unexpectedly\b|"
-        r"\bdisconnected after receiving the STARTTLS command\b",
+        r"\bdisconnected after receiving the STARTTLS command\b|"
+        # hMailServer SMTPClientConnection.cpp#L484 (commit 4d11f81): "Remote server
+        # closed connection." after whatever "hMailServer sent:" names.
+        r"\bRemote server closed connection\b",
         _C.CONNECTION_DROPPED,
         "The remote mail server reset or closed the connection in the middle of the session.",
         "A firewall or filter in front of the server; a server that crashed or hit a limit; "
@@ -459,7 +480,13 @@ MTA_STAGE_PHRASES: tuple[StagePhrase, ...] = (
         "c23.stage.tls_required_unavailable",
         r"\bTLS (?:it |is )?not available\b[^\n]{0,40}?\bbut required\b|"
         r"\bTLS is required but (?:unsupported|unavailable)\b|"
-        r"\bNo TLS available but required\b",
+        r"\bNo TLS available but required\b|"
+        # hMailServer SMTPClientConnection.cpp#L364 (commit 4d11f81) "Server does not
+        # support STARTTLS." after its EHLO; Exchange's send failure "4.4.317 Cannot
+        # connect to remote server [Message=451 5.7.3 STARTTLS is required to send mail]"
+        # (the TLS its connector requires, not the connect).
+        r"\bServer does not support STARTTLS\b|"
+        r"\b[45]\.4\.317 Cannot connect to remote server \[Message=[^\]\n]{0,40}STARTTLS\b",
         _S.STARTTLS,
     ),
     # (session 23) Stalwart's client names the step it timed out in

@@ -1164,6 +1164,15 @@ CLIENT_SOCKET_STAGES: tuple[StagePhrase, ...] = (
     # (session 23) A traceback through the TLS handshake's completion (asyncio's and
     # uvloop's SSLProtocol._on_handshake_complete), whatever SMTPConnectError wraps it.
     stage_phrase("c23.stage.ssl_handshake_frame", r"\b_on_handshake_complete\b", _S.TLS_HANDSHAKE),
+    # (session 23, catalogues3) PHP's implicit TLS (an ssl:// host, PHPMailer's and
+    # WordPress mailers' "Connection failed. Error #2: stream_socket_client(): SSL
+    # operation failed ..." / "Failed to enable crypto"): the handshake, whatever "Failed
+    # to connect to server" follows it.
+    stage_phrase(
+        "c23.stage.php_implicit_tls",
+        r"\bstream_socket_client\(\): (?:SSL operation failed|Failed to enable crypto)\b",
+        _S.TLS_HANDSHAKE,
+    ),
     # aiosmtplib's SMTPConnectError around the socket's own error: an errno is the
     # TCP connect's (a negative one is the resolver's, getaddrinfo's EAI_*)
     stage_phrase(

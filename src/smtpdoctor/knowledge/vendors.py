@@ -355,8 +355,11 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         r"DNS Error: .{0,40}lookup of|had no relevant answers|\bunknown host\b|"
         # (curl, Go's resolver, Gmail's "DNS Error: DNS server returned answer with no data")
         r"Could not resolve host|\bunable to resolve\b|: server misbehaving\b|"
-        # Go's resolver timing out is DNS, not the connect ("dial tcp: lookup x: i/o timeout")
-        r"\bdial tcp: lookup [\w.-]+(?: on [\w.:\[\]]+)?: i/o timeout\b|"
+        # Go's resolver timing out is DNS, not the connect ("dial tcp: lookup x: i/o timeout",
+        # with the resolver's own socket error when Go prints it: "lookup x on 8.8.8.8:53:
+        # dial udp 8.8.8.8:53: i/o timeout", "... read udp 10.0.0.2:4000->10.0.0.1:53: ...")
+        r"\bdial tcp: lookup [\w.-]+(?: on [\w.:\[\]]+)?: "
+        r"(?:(?:dial|read|write) udp [\w.:\[\]>-]{1,100}: )?i/o timeout\b|"
         r"\bNo MX or A records?\b|\banswer with no data\b|"
         # (sending services' bounce classes: "a temporary DNS failure", KumoMTA's DNSFailure;
         # a reverse-DNS failure is the sender's PTR, not this)

@@ -590,7 +590,11 @@ PRECISE_PATTERNS: tuple[TextPattern, ...] = (
         # authentication disallowed on non-secure (SSL/TLS) connections"
         r"\bwithout (?:SSL/TLS|TLS|SSL|STARTTLS|encryption)(?: encryption)? (?:is |are )?not "
         r"(?:allowed|permitted|accepted)\b|\bplain ?text (?:authentication|login|auth) "
-        r"(?:is )?(?:disallowed|not (?:allowed|permitted))\b",
+        r"(?:is )?(?:disallowed|not (?:allowed|permitted))\b|"
+        # (session 23, catalogues3) the same said as what it takes: Zimbra's LMTP server
+        # (LmtpReply.java#L38) "Server accepts messages only on TLS connection"
+        r"\baccepts? (?:messages|mail) only (?:on|over) (?:an? )?(?:TLS|SSL|encrypted|secure)\b|"
+        r"\bonly accepts? (?:messages|mail) (?:on|over) (?:an? )?(?:TLS|SSL|encrypted|secure)\b",
         _C.STARTTLS_UNAVAILABLE,
         "The receiving side takes mail only over an encrypted connection (STARTTLS), and "
         "the sender did not start TLS.",
