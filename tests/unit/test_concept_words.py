@@ -82,7 +82,14 @@ def test_concept_words_read_the_class(text: str, category: str, stage: str) -> N
     ],
 )
 def test_concept_words_leave_other_readings(text: str, category: str) -> None:
-    assert classify(text).category.value == category
+    c = classify(text)
+    # The learned fallback (retrained as tune rows are added) may still read what no rule
+    # does; what is checked is that no concept's words took the text.
+    if c.matched[:1] == ("learned:category",):
+        assert category == "other", c.matched
+        assert not any(m.startswith("i18n.") for m in c.matched), c.matched
+    else:
+        assert c.category.value == category, c.matched
 
 
 def test_pair_found_pairs_within_a_language() -> None:
