@@ -66,6 +66,7 @@ __all__ = [
     "stage_phrase",
     "tied",
     "use_compiler",
+    "use_word_finder",
     "warm_up",
     "warmed",
     "words_absent",
@@ -253,6 +254,9 @@ def present_words_of(flat: str, raw: str) -> frozenset[str] | None:
 
 def _words_in(lowered: str) -> frozenset[str]:
     """The index words ``lowered`` holds (the index built)."""
+    if _FINDER is not None:
+        # (the caller's compiled automaton: use_word_finder)
+        return _FINDER(lowered)
     if _AUTOMATON is not None:
         # Every needed word the text holds, in one C pass (Aho-Corasick).
         return frozenset(map(_SECOND, _AUTOMATON.iter(lowered)))
@@ -921,13 +925,38 @@ def _build_index() -> None:
         words.update(*(gates or ()))
     _WORDS[:] = sorted(words)
     global _AUTOMATON, _LINE_END_WORD, _ODD_SPACE_WORD  # noqa: PLW0603 - built once, with the words
-    _AUTOMATON = _automaton(_WORDS)
-    if _AUTOMATON is None:
+    _make_finder()
+    _AUTOMATON = _automaton(_WORDS) if _FINDER is None else None
+    if _AUTOMATON is None and _FINDER is None:
         _by_start()  # (else made only if the scan is asked for: a test compares the two)
     _LINE_END_WORD = "\n" in "".join(_WORDS)
     _ODD_SPACE_WORD = any(word != " ".join(word.split()) for word in _WORDS)
     # Last: a non-empty _INDEX tells readers (another thread too) the words are in.
     _INDEX.update(index)
+
+
+def use_word_finder(make: Callable[[list[str]], Callable[[str], frozenset[str]]]) -> None:
+    """Find the index words a text holds with ``make(words)`` from now on: a callable
+    that answers ``frozenset(w for w in words if w in text)`` for a lower-cased
+    ``text``, filled in the order pyahocorasick's hits come (by where each word ends,
+    the longer first at one place: the same set, iterated alike). The command line
+    gives the log engine's compiled one (``_scan.WordFinder``, an Aho-Corasick
+    automaton whose root's next state is one lookup; pyahocorasick scans the root's
+    ~900 children one by one, and hands each hit to Python: ~190 M instructions of a
+    bounce folder's run). Not with ``SMTPDOCTOR_PURE_PYTHON`` set."""
+    if os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
+        return
+    _MAKE_FINDER[0] = make
+    if _INDEX:  # (the words are in already: a warm server's, or a second run's)
+        _make_finder()
+
+
+def _make_finder() -> None:
+    global _FINDER, _AUTOMATON  # noqa: PLW0603 - built once, with the words
+    make = _MAKE_FINDER[0]
+    if make is not None and _FINDER is None:
+        _FINDER = make(_WORDS)
+        _AUTOMATON = None
 
 
 def _by_start() -> None:
@@ -1019,6 +1048,9 @@ _SHORT: list[str] = []  # the words shorter than that
 # A table regex's source -> its needs and gates, as an earlier run worked them out (take_derived).
 _KEPT_WORDS: dict[str, _Words] = {}
 _AUTOMATON: Any = None  # all the words, when pyahocorasick is installed
+# The words' finder the command line gave (use_word_finder), and what makes it.
+_FINDER: Callable[[str], frozenset[str]] | None = None
+_MAKE_FINDER: list[Callable[[list[str]], Callable[[str], frozenset[str]]] | None] = [None]
 _LINE_END_WORD = False  # whether an index word holds "\n" (see present_words_of)
 # Whether one holds white space at an end, two together, or any but a space (present_words_of).
 _ODD_SPACE_WORD = False

@@ -1,0 +1,317 @@
+/* The words of a fixed list that a text holds, in one pass (part of the _scan module).
+ *
+ * WordFinder(words)(text) is frozenset(w for w in words if w in text): an Aho-Corasick
+ * automaton over the words' code points. The explain path asks it for the table words
+ * of each text it classifies (knowledge/phrasing.py's word index, ~7,600 words, 60,000
+ * trie states): pyahocorasick, which did it before, finds a state's next one by a
+ * linear scan of its children (the root has ~900, one per first character of a word)
+ * and hands each hit to Python as a tuple; here the root's next state is one array
+ * lookup, a deeper state's children (one or two, mostly) are scanned, and each word
+ * goes into the set once (a stamp per word per call). The set is filled in the order
+ * the hits come (by where they end, the longest first at one place), as
+ * frozenset(map(second, automaton.iter(text))) filled it. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "_scan.h"
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *words;   /* tuple of str, the words as given */
+    int32_t nsym;      /* the distinct code points of the words: symbols 1..nsym */
+    uint16_t lo[256];  /* symbol of a code point < 256 (0: in no word) */
+    Py_UCS4 *hi_cp;    /* the code points >= 256, sorted, and their symbols */
+    uint16_t *hi_sym;
+    Py_ssize_t nhi;
+    int32_t *root;     /* the root's next state by symbol (0: the root) */
+    int32_t *first;    /* state s's edges: esym/eto[first[s] .. first[s] + cnt[s]) */
+    int32_t *cnt;
+    uint16_t *esym;
+    int32_t *eto;
+    int32_t *fail;
+    int32_t *out;      /* 1 + the word that ends at the state, or 0 */
+    int32_t *link;     /* the next state down the fail chain where a word ends, or 0 */
+    uint32_t *seen;    /* per word: the call that last put it in a set */
+    uint32_t gen;
+} WordFinder;
+
+static uint16_t symbol_of(const WordFinder *f, Py_UCS4 c) {
+    if (c < 256) return f->lo[c];
+    Py_ssize_t lo = 0, hi = f->nhi;
+    while (lo < hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (f->hi_cp[mid] < c) lo = mid + 1;
+        else hi = mid;
+    }
+    return (lo < f->nhi && f->hi_cp[lo] == c) ? f->hi_sym[lo] : 0;
+}
+
+static int32_t child_of(const WordFinder *f, int32_t s, uint16_t a) {
+    if (s == 0) return f->root[a];
+    const uint16_t *sym = f->esym + f->first[s];
+    int32_t n = f->cnt[s];
+    for (int32_t i = 0; i < n; i++)
+        if (sym[i] == a) return f->eto[f->first[s] + i];
+    return -1;
+}
+
+static int cmp_ucs4(const void *a, const void *b) {
+    Py_UCS4 x = *(const Py_UCS4 *)a, y = *(const Py_UCS4 *)b;
+    return (x > y) - (x < y);
+}
+
+static void finder_free_arrays(WordFinder *f) {
+    PyMem_Free(f->hi_cp);
+    PyMem_Free(f->hi_sym);
+    PyMem_Free(f->root);
+    PyMem_Free(f->first);
+    PyMem_Free(f->cnt);
+    PyMem_Free(f->esym);
+    PyMem_Free(f->eto);
+    PyMem_Free(f->fail);
+    PyMem_Free(f->out);
+    PyMem_Free(f->link);
+    PyMem_Free(f->seen);
+}
+
+/* Builds the automaton of f->words (a tuple of non-empty str); -1 with an exception set. */
+static int finder_build(WordFinder *f) {
+    Py_ssize_t nw = PyTuple_GET_SIZE(f->words), total = 0;
+    int rc = -1;
+    Py_UCS4 **w = PyMem_Calloc((size_t)(nw ? nw : 1), sizeof(Py_UCS4 *));
+    Py_ssize_t *wl = PyMem_Calloc((size_t)(nw ? nw : 1), sizeof(Py_ssize_t));
+    Py_UCS4 *cps = NULL;
+    int32_t *thead = NULL, *tnext = NULL, *tto = NULL, *queue = NULL;
+    uint16_t *tsym = NULL;
+    if (w == NULL || wl == NULL) goto nomem;
+    for (Py_ssize_t i = 0; i < nw; i++) {
+        PyObject *s = PyTuple_GET_ITEM(f->words, i);
+        if (!PyUnicode_Check(s) || PyUnicode_GET_LENGTH(s) == 0) {
+            PyErr_SetString(PyExc_ValueError, "WordFinder: the words must be non-empty str");
+            goto done;
+        }
+        if ((w[i] = PyUnicode_AsUCS4Copy(s)) == NULL) goto done;
+        wl[i] = PyUnicode_GET_LENGTH(s);
+        total += wl[i];
+    }
+    if (total >= INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "WordFinder: too many characters");
+        goto done;
+    }
+    /* The alphabet: each distinct code point a symbol, in code point order. */
+    if ((cps = PyMem_Malloc((size_t)(total ? total : 1) * sizeof(Py_UCS4))) == NULL) goto nomem;
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < nw; i++)
+        for (Py_ssize_t j = 0; j < wl[i]; j++) cps[k++] = w[i][j];
+    qsort(cps, (size_t)total, sizeof(Py_UCS4), cmp_ucs4);
+    Py_ssize_t nd = 0;
+    for (Py_ssize_t i = 0; i < total; i++)
+        if (nd == 0 || cps[nd - 1] != cps[i]) cps[nd++] = cps[i];
+    if (nd >= 65535) {
+        PyErr_SetString(PyExc_ValueError, "WordFinder: too many distinct characters");
+        goto done;
+    }
+    f->nsym = (int32_t)nd;
+    memset(f->lo, 0, sizeof f->lo);
+    Py_ssize_t nlo = 0;
+    while (nlo < nd && cps[nlo] < 256) {
+        f->lo[cps[nlo]] = (uint16_t)(nlo + 1);
+        nlo++;
+    }
+    f->nhi = nd - nlo;
+    f->hi_cp = PyMem_Malloc((size_t)(f->nhi ? f->nhi : 1) * sizeof(Py_UCS4));
+    f->hi_sym = PyMem_Malloc((size_t)(f->nhi ? f->nhi : 1) * sizeof(uint16_t));
+    if (f->hi_cp == NULL || f->hi_sym == NULL) goto nomem;
+    for (Py_ssize_t i = 0; i < f->nhi; i++) {
+        f->hi_cp[i] = cps[nlo + i];
+        f->hi_sym[i] = (uint16_t)(nlo + i + 1);
+    }
+    /* The trie: the root's children in f->root, the others' as linked lists for now. */
+    size_t nst = (size_t)total + 1;
+    f->root = PyMem_Calloc((size_t)nd + 1, sizeof(int32_t));
+    f->out = PyMem_Calloc(nst, sizeof(int32_t));
+    thead = PyMem_Malloc(nst * sizeof(int32_t));
+    tnext = PyMem_Malloc(nst * sizeof(int32_t));
+    tto = PyMem_Malloc(nst * sizeof(int32_t));
+    tsym = PyMem_Malloc(nst * sizeof(uint16_t));
+    if (f->root == NULL || f->out == NULL || !thead || !tnext || !tto || !tsym) goto nomem;
+    int32_t states = 1, edges = 0;
+    thead[0] = -1;
+    for (Py_ssize_t i = 0; i < nw; i++) {
+        int32_t s = 0;
+        for (Py_ssize_t j = 0; j < wl[i]; j++) {
+            uint16_t a = symbol_of(f, w[i][j]);
+            int32_t t = -1;
+            if (s == 0) {
+                if (f->root[a]) t = f->root[a];
+            } else {
+                for (int32_t e = thead[s]; e >= 0; e = tnext[e])
+                    if (tsym[e] == a) {
+                        t = tto[e];
+                        break;
+                    }
+            }
+            if (t < 0) {
+                t = states++;
+                thead[t] = -1;
+                if (s == 0) {
+                    f->root[a] = t;
+                } else {
+                    tsym[edges] = a;
+                    tto[edges] = t;
+                    tnext[edges] = thead[s];
+                    thead[s] = edges++;
+                }
+            }
+            s = t;
+        }
+        if (f->out[s] == 0) f->out[s] = (int32_t)(i + 1);
+    }
+    /* Breadth first: each state's edges laid out together (by symbol), its fail state
+     * and its output link. */
+    f->first = PyMem_Calloc((size_t)states, sizeof(int32_t));
+    f->cnt = PyMem_Calloc((size_t)states, sizeof(int32_t));
+    f->esym = PyMem_Malloc((size_t)(edges ? edges : 1) * sizeof(uint16_t));
+    f->eto = PyMem_Malloc((size_t)(edges ? edges : 1) * sizeof(int32_t));
+    f->fail = PyMem_Calloc((size_t)states, sizeof(int32_t));
+    f->link = PyMem_Calloc((size_t)states, sizeof(int32_t));
+    f->seen = PyMem_Calloc((size_t)(nw ? nw : 1), sizeof(uint32_t));
+    queue = PyMem_Malloc((size_t)states * sizeof(int32_t));
+    if (!f->first || !f->cnt || !f->esym || !f->eto || !f->fail || !f->link || !f->seen ||
+        !queue)
+        goto nomem;
+    int32_t qh = 0, qt = 0, laid = 0;
+    for (int32_t a = 1; a <= f->nsym; a++)
+        if (f->root[a]) queue[qt++] = f->root[a]; /* (fail and link 0: the root) */
+    while (qh < qt) {
+        int32_t s = queue[qh++];
+        f->first[s] = laid;
+        for (int32_t e = thead[s]; e >= 0; e = tnext[e]) {
+            /* insertion by symbol: a state has few children */
+            int32_t at = laid++;
+            while (at > f->first[s] && f->esym[at - 1] > tsym[e]) {
+                f->esym[at] = f->esym[at - 1];
+                f->eto[at] = f->eto[at - 1];
+                at--;
+            }
+            f->esym[at] = tsym[e];
+            f->eto[at] = tto[e];
+        }
+        f->cnt[s] = laid - f->first[s];
+        for (int32_t i = f->first[s]; i < laid; i++) {
+            int32_t c = f->eto[i], r = f->fail[s], t;
+            uint16_t a = f->esym[i];
+            while ((t = child_of(f, r, a)) < 0) r = f->fail[r];
+            f->fail[c] = t;
+            f->link[c] = f->out[t] ? t : f->link[t];
+            queue[qt++] = c;
+        }
+    }
+    f->gen = 0;
+    rc = 0;
+    goto done;
+nomem:
+    PyErr_NoMemory();
+done:
+    for (Py_ssize_t i = 0; w != NULL && i < nw; i++) PyMem_Free(w[i]);
+    PyMem_Free(w);
+    PyMem_Free(wl);
+    PyMem_Free(cps);
+    PyMem_Free(thead);
+    PyMem_Free(tnext);
+    PyMem_Free(tto);
+    PyMem_Free(tsym);
+    PyMem_Free(queue);
+    return rc;
+}
+
+static PyObject *finder_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
+    PyObject *words;
+    static char *kwlist[] = {"words", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:WordFinder", kwlist, &words)) return NULL;
+    WordFinder *f = (WordFinder *)type->tp_alloc(type, 0);
+    if (f == NULL) return NULL;
+    if ((f->words = PySequence_Tuple(words)) == NULL || finder_build(f) < 0) {
+        Py_DECREF(f);
+        return NULL;
+    }
+    return (PyObject *)f;
+}
+
+static void finder_dealloc(WordFinder *f) {
+    finder_free_arrays(f);
+    Py_XDECREF(f->words);
+    Py_TYPE(f)->tp_free((PyObject *)f);
+}
+
+/* Puts the words that end at state s into set (each once a call); -1 on error. */
+static inline int finder_emit(WordFinder *f, int32_t s, PyObject *set) {
+    for (int32_t t = f->out[s] ? s : f->link[s]; t; t = f->link[t]) {
+        int32_t i = f->out[t] - 1;
+        if (f->seen[i] == f->gen) return 0; /* (and so were the words down its chain) */
+        f->seen[i] = f->gen;
+        if (PySet_Add(set, PyTuple_GET_ITEM(f->words, i)) < 0) return -1;
+    }
+    return 0;
+}
+
+static PyObject *finder_call(WordFinder *f, PyObject *args, PyObject *kwds) {
+    PyObject *text;
+    if (kwds != NULL && PyDict_GET_SIZE(kwds)) {
+        PyErr_SetString(PyExc_TypeError, "WordFinder(text) takes no keywords");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "U:WordFinder", &text)) return NULL;
+    PyObject *set = PyFrozenSet_New(NULL);
+    if (set == NULL) return NULL;
+    if (++f->gen == 0) { /* (wrapped: no stamp may look like this call's) */
+        memset(f->seen, 0, (size_t)PyTuple_GET_SIZE(f->words) * sizeof(uint32_t));
+        f->gen = 1;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    int32_t s = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = kind == PyUnicode_1BYTE_KIND ? ((const Py_UCS1 *)data)[i]
+                                                 : PyUnicode_READ(kind, data, i);
+        uint16_t a = c < 256 ? f->lo[c] : symbol_of(f, c);
+        if (a == 0) {
+            s = 0;
+            continue;
+        }
+        int32_t t;
+        while ((t = child_of(f, s, a)) < 0) s = f->fail[s];
+        s = t;
+        if ((f->out[s] || f->link[s]) && finder_emit(f, s, set) < 0) {
+            Py_DECREF(set);
+            return NULL;
+        }
+    }
+    return set;
+}
+
+static PyObject *finder_words(WordFinder *f, void *closure) {
+    (void)closure;
+    return Py_NewRef(f->words);
+}
+
+static PyGetSetDef FINDER_GETSET[] = {
+    {"words", (getter)finder_words, NULL, "The words, as given (a tuple).", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+PyTypeObject WordFinderType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "smtpdoctor.logs._scan.WordFinder",
+    .tp_basicsize = sizeof(WordFinder),
+    .tp_dealloc = (destructor)finder_dealloc,
+    .tp_call = (ternaryfunc)finder_call,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "WordFinder(words)(text) -> frozenset of the words that text holds "
+              "(an Aho-Corasick automaton; _scan_words.c).",
+    .tp_getset = FINDER_GETSET,
+    .tp_new = finder_new,
+};
