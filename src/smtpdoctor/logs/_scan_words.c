@@ -30,9 +30,13 @@ typedef struct {
     int32_t *cnt;
     uint16_t *esym;
     int32_t *eto;
+    int32_t nlow;      /* the symbols of ASCII code points: 1..nlow */
+    int32_t *dense;    /* a state of DENSE_FROM children or more: its row of pool, else -1 */
+    int32_t *pool;     /* rows of nlow + 1: the next state by ASCII symbol, or -1 */
     int32_t *fail;
     int32_t *out;      /* 1 + the word that ends at the state, or 0 */
     int32_t *link;     /* the next state down the fail chain where a word ends, or 0 */
+    int32_t *hit;      /* the state itself if a word ends there, else link */
     uint32_t *seen;    /* per word: the call that last put it in a set */
     uint32_t gen;
 } WordFinder;
@@ -48,12 +52,19 @@ static uint16_t symbol_of(const WordFinder *f, Py_UCS4 c) {
     return (lo < f->nhi && f->hi_cp[lo] == c) ? f->hi_sym[lo] : 0;
 }
 
-static int32_t child_of(const WordFinder *f, int32_t s, uint16_t a) {
+/* A state of this many children or more has a row of next states by ASCII symbol
+ * (~550 of 60,000 states: those near the root, where a text's characters spend
+ * most of their steps); the others' children are scanned (most have one). */
+#define DENSE_FROM 4
+
+static inline int32_t child_of(const WordFinder *f, int32_t s, uint16_t a) {
     if (s == 0) return f->root[a];
-    const uint16_t *sym = f->esym + f->first[s];
-    int32_t n = f->cnt[s];
+    int32_t d = f->dense[s];
+    if (d >= 0 && a <= f->nlow) return f->pool[(size_t)d * (size_t)(f->nlow + 1) + a];
+    int32_t first = f->first[s], n = f->cnt[s];
+    const uint16_t *sym = f->esym + first;
     for (int32_t i = 0; i < n; i++)
-        if (sym[i] == a) return f->eto[f->first[s] + i];
+        if (sym[i] == a) return f->eto[first + i];
     return -1;
 }
 
@@ -70,9 +81,12 @@ static void finder_free_arrays(WordFinder *f) {
     PyMem_Free(f->cnt);
     PyMem_Free(f->esym);
     PyMem_Free(f->eto);
+    PyMem_Free(f->dense);
+    PyMem_Free(f->pool);
     PyMem_Free(f->fail);
     PyMem_Free(f->out);
     PyMem_Free(f->link);
+    PyMem_Free(f->hit);
     PyMem_Free(f->seen);
 }
 
@@ -100,15 +114,28 @@ static int finder_build(WordFinder *f) {
         PyErr_SetString(PyExc_ValueError, "WordFinder: too many characters");
         goto done;
     }
-    /* The alphabet: each distinct code point a symbol, in code point order. */
+    /* The alphabet: each distinct code point a symbol, in code point order (those
+     * under 256 marked in a table, the others sorted). */
     if ((cps = PyMem_Malloc((size_t)(total ? total : 1) * sizeof(Py_UCS4))) == NULL) goto nomem;
+    uint8_t low_used[256] = {0};
     Py_ssize_t k = 0;
     for (Py_ssize_t i = 0; i < nw; i++)
-        for (Py_ssize_t j = 0; j < wl[i]; j++) cps[k++] = w[i][j];
-    qsort(cps, (size_t)total, sizeof(Py_UCS4), cmp_ucs4);
+        for (Py_ssize_t j = 0; j < wl[i]; j++) {
+            Py_UCS4 c = w[i][j];
+            if (c < 256) low_used[c] = 1;
+            else cps[k++] = c;
+        }
+    qsort(cps, (size_t)k, sizeof(Py_UCS4), cmp_ucs4);
     Py_ssize_t nd = 0;
-    for (Py_ssize_t i = 0; i < total; i++)
+    for (Py_ssize_t i = 0; i < k; i++)
         if (nd == 0 || cps[nd - 1] != cps[i]) cps[nd++] = cps[i];
+    Py_ssize_t nl = 0;
+    for (int c = 0; c < 256; c++) nl += low_used[c];
+    memmove(cps + nl, cps, (size_t)nd * sizeof(Py_UCS4));
+    nl = 0;
+    for (int c = 0; c < 256; c++)
+        if (low_used[c]) cps[nl++] = (Py_UCS4)c;
+    nd += nl;
     if (nd >= 65535) {
         PyErr_SetString(PyExc_ValueError, "WordFinder: too many distinct characters");
         goto done;
@@ -116,8 +143,10 @@ static int finder_build(WordFinder *f) {
     f->nsym = (int32_t)nd;
     memset(f->lo, 0, sizeof f->lo);
     Py_ssize_t nlo = 0;
+    f->nlow = 0;
     while (nlo < nd && cps[nlo] < 256) {
         f->lo[cps[nlo]] = (uint16_t)(nlo + 1);
+        if (cps[nlo] < 128) f->nlow = (int32_t)(nlo + 1);
         nlo++;
     }
     f->nhi = nd - nlo;
@@ -177,11 +206,30 @@ static int finder_build(WordFinder *f) {
     f->eto = PyMem_Malloc((size_t)(edges ? edges : 1) * sizeof(int32_t));
     f->fail = PyMem_Calloc((size_t)states, sizeof(int32_t));
     f->link = PyMem_Calloc((size_t)states, sizeof(int32_t));
+    f->hit = PyMem_Calloc((size_t)states, sizeof(int32_t));
+    f->dense = PyMem_Malloc((size_t)states * sizeof(int32_t));
     f->seen = PyMem_Calloc((size_t)(nw ? nw : 1), sizeof(uint32_t));
     queue = PyMem_Malloc((size_t)states * sizeof(int32_t));
     if (!f->first || !f->cnt || !f->esym || !f->eto || !f->fail || !f->link || !f->seen ||
-        !queue)
+        !queue || !f->hit || !f->dense)
         goto nomem;
+    /* The dense rows: the states of DENSE_FROM children or more. */
+    int32_t ndense = 0;
+    for (int32_t s = 0; s < states; s++) {
+        int32_t n = 0;
+        for (int32_t e = thead[s]; e >= 0 && n < DENSE_FROM; e = tnext[e]) n++;
+        f->dense[s] = (s != 0 && n >= DENSE_FROM) ? ndense++ : -1;
+    }
+    size_t row = (size_t)f->nlow + 1;
+    if ((f->pool = PyMem_Malloc((ndense ? (size_t)ndense : 1) * row * sizeof(int32_t))) == NULL)
+        goto nomem;
+    memset(f->pool, 0xff, (size_t)ndense * row * sizeof(int32_t)); /* (-1: none) */
+    for (int32_t s = 0; s < states; s++)
+        if (f->dense[s] >= 0)
+            for (int32_t e = thead[s]; e >= 0; e = tnext[e])
+                if (tsym[e] <= f->nlow) f->pool[(size_t)f->dense[s] * row + tsym[e]] = tto[e];
+    for (int32_t a = 1; a <= f->nsym; a++)
+        if (f->root[a] && f->out[f->root[a]]) f->hit[f->root[a]] = f->root[a];
     int32_t qh = 0, qt = 0, laid = 0;
     for (int32_t a = 1; a <= f->nsym; a++)
         if (f->root[a]) queue[qt++] = f->root[a]; /* (fail and link 0: the root) */
@@ -206,6 +254,7 @@ static int finder_build(WordFinder *f) {
             while ((t = child_of(f, r, a)) < 0) r = f->fail[r];
             f->fail[c] = t;
             f->link[c] = f->out[t] ? t : f->link[t];
+            f->hit[c] = f->out[c] ? c : f->link[c];
             queue[qt++] = c;
         }
     }
@@ -248,7 +297,7 @@ static void finder_dealloc(WordFinder *f) {
 
 /* Puts the words that end at state s into set (each once a call); -1 on error. */
 static inline int finder_emit(WordFinder *f, int32_t s, PyObject *set) {
-    for (int32_t t = f->out[s] ? s : f->link[s]; t; t = f->link[t]) {
+    for (int32_t t = f->hit[s]; t; t = f->link[t]) {
         int32_t i = f->out[t] - 1;
         if (f->seen[i] == f->gen) return 0; /* (and so were the words down its chain) */
         f->seen[i] = f->gen;
@@ -274,9 +323,23 @@ static PyObject *finder_call(WordFinder *f, PyObject *args, PyObject *kwds) {
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     int32_t s = 0;
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const Py_UCS1 *p = data;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            uint16_t a = f->lo[p[i]];
+            if (a == 0) {
+                s = 0;
+                continue;
+            }
+            int32_t t;
+            while ((t = child_of(f, s, a)) < 0) s = f->fail[s];
+            s = t;
+            if (f->hit[s] && finder_emit(f, s, set) < 0) goto error;
+        }
+        return set;
+    }
     for (Py_ssize_t i = 0; i < n; i++) {
-        Py_UCS4 c = kind == PyUnicode_1BYTE_KIND ? ((const Py_UCS1 *)data)[i]
-                                                 : PyUnicode_READ(kind, data, i);
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
         uint16_t a = c < 256 ? f->lo[c] : symbol_of(f, c);
         if (a == 0) {
             s = 0;
@@ -285,12 +348,12 @@ static PyObject *finder_call(WordFinder *f, PyObject *args, PyObject *kwds) {
         int32_t t;
         while ((t = child_of(f, s, a)) < 0) s = f->fail[s];
         s = t;
-        if ((f->out[s] || f->link[s]) && finder_emit(f, s, set) < 0) {
-            Py_DECREF(set);
-            return NULL;
-        }
+        if (f->hit[s] && finder_emit(f, s, set) < 0) goto error;
     }
     return set;
+error:
+    Py_DECREF(set);
+    return NULL;
 }
 
 static PyObject *finder_words(WordFinder *f, void *closure) {
