@@ -215,13 +215,10 @@ static int finder_build(WordFinder *f) {
         goto nomem;
     /* The dense rows: the states of DENSE_FROM children or more. */
     int32_t ndense = 0;
-    for (int32_t s = 0; s < states; s++) f->dense[s] = -1;
-    for (int32_t a = 1; a <= f->nsym; a++)
-        if (f->root[a]) f->dense[f->root[a]] = -2; /* (a state one character deep) */
-    for (int32_t s = 1; s < states; s++) {
+    for (int32_t s = 0; s < states; s++) {
         int32_t n = 0;
         for (int32_t e = thead[s]; e >= 0 && n < DENSE_FROM; e = tnext[e]) n++;
-        f->dense[s] = (n >= DENSE_FROM || f->dense[s] == -2) ? ndense++ : -1;
+        f->dense[s] = (s != 0 && n >= DENSE_FROM) ? ndense++ : -1;
     }
     size_t row = (size_t)f->nlow + 1;
     if ((f->pool = PyMem_Malloc((ndense ? (size_t)ndense : 1) * row * sizeof(int32_t))) == NULL)
@@ -259,18 +256,6 @@ static int finder_build(WordFinder *f) {
             f->link[c] = f->out[t] ? t : f->link[t];
             f->hit[c] = f->out[c] ? c : f->link[c];
             queue[qt++] = c;
-        }
-        /* A row's other ASCII symbols: where the fail chain goes (the states less deep
-         * have their rows whole already), so a search never leaves a row's state by
-         * its fail chain. */
-        if (f->dense[s] >= 0) {
-            int32_t *rw = f->pool + (size_t)f->dense[s] * row;
-            for (int32_t a = 1; a <= f->nlow; a++) {
-                if (rw[a] >= 0) continue;
-                int32_t r = f->fail[s], t;
-                while ((t = child_of(f, r, (uint16_t)a)) < 0) r = f->fail[r];
-                rw[a] = t;
-            }
         }
     }
     f->gen = 0;
