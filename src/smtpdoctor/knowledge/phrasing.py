@@ -37,6 +37,16 @@ from smtpdoctor.model import Category, Permanence, Stage
 if TYPE_CHECKING:
     from typing import Any, Protocol
 
+    class _Finder(Protocol):
+        """``frozenset(w for w in words if w in text)``; ``state()``: what makes it
+        again with its words (``make(words, state)``)."""
+
+        def __call__(self, text: str, /) -> frozenset[str]: ...
+        def state(self) -> bytes: ...
+
+    class _MakeFinder(Protocol):
+        def __call__(self, words: list[str], state: bytes = ..., /) -> _Finder: ...
+
 __all__ = [
     "LazyRegex",
     "PermanenceCue",
@@ -935,7 +945,7 @@ def _build_index() -> None:
     _INDEX.update(index)
 
 
-def use_word_finder(make: Callable[[list[str]], Callable[[str], frozenset[str]]]) -> None:
+def use_word_finder(make: _MakeFinder) -> None:
     """Find the index words a text holds with ``make(words)`` from now on: a callable
     that answers ``frozenset(w for w in words if w in text)`` for a lower-cased
     ``text``, filled in the order pyahocorasick's hits come (by where each word ends,
@@ -952,11 +962,27 @@ def use_word_finder(make: Callable[[list[str]], Callable[[str], frozenset[str]]]
 
 
 def _make_finder() -> None:
+    """The given finder of the index words, made once (kept beside the bytecode as
+    pyahocorasick's automaton is, see :func:`_automaton`: made from its words, the
+    ~60,000 states cost ~20 M instructions at every start; from the stored ones ~1 M)."""
     global _FINDER, _AUTOMATON  # noqa: PLW0603 - built once, with the words
     make = _MAKE_FINDER[0]
-    if make is not None and _FINDER is None:
-        _FINDER = make(_WORDS)
-        _AUTOMATON = None
+    if make is None or _FINDER is not None:
+        return
+    path = sidefile.beside(globals().get("__cached__"), "wordfinder.{tag}.marshal")
+    module = sys.modules.get(getattr(make, "__module__", ""))
+    stamp = _automaton_stamp(module, _WORDS) if module is not None else None
+    stored = sidefile.read(path, stamp) if stamp is not None else None
+    finder = None
+    if stored is not None:
+        with contextlib.suppress(Exception):  # (any doubt: made from the words)
+            finder = make(_WORDS, stored[0])
+    if finder is None:
+        finder = make(_WORDS)
+        if path is not None and stamp is not None and not sys.dont_write_bytecode:
+            sidefile.write(path, stamp, finder.state())
+    _FINDER = finder
+    _AUTOMATON = None
 
 
 def _by_start() -> None:
@@ -1028,7 +1054,8 @@ def _automaton(words: list[str]) -> Any:
 
 def _automaton_stamp(ahocorasick: Any, words: list[str]) -> tuple[object, ...] | None:
     """What a stored automaton is made from: the interpreter, the extension's file (its
-    path, modification time and size) and the words (their number and two checksums)."""
+    path, modification time and size) and the words (their number and two checksums).
+    (``ahocorasick``: the extension module, pyahocorasick's or the word finder's.)"""
     found = sidefile.sources([getattr(ahocorasick, "__file__", None)])
     if found is None:
         return None
@@ -1049,8 +1076,8 @@ _SHORT: list[str] = []  # the words shorter than that
 _KEPT_WORDS: dict[str, _Words] = {}
 _AUTOMATON: Any = None  # all the words, when pyahocorasick is installed
 # The words' finder the command line gave (use_word_finder), and what makes it.
-_FINDER: Callable[[str], frozenset[str]] | None = None
-_MAKE_FINDER: list[Callable[[list[str]], Callable[[str], frozenset[str]]] | None] = [None]
+_FINDER: _Finder | None = None
+_MAKE_FINDER: list[_MakeFinder | None] = [None]
 _LINE_END_WORD = False  # whether an index word holds "\n" (see present_words_of)
 # Whether one holds white space at an end, two together, or any but a space (present_words_of).
 _ODD_SPACE_WORD = False

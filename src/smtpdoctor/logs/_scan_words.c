@@ -39,6 +39,7 @@ typedef struct {
     int32_t *hit;      /* the state itself if a word ends there, else link */
     uint32_t *seen;    /* per word: the call that last put it in a set */
     uint32_t gen;
+    int32_t states, edges, ndense;
 } WordFinder;
 
 static uint16_t symbol_of(const WordFinder *f, Py_UCS4 c) {
@@ -259,6 +260,9 @@ static int finder_build(WordFinder *f) {
         }
     }
     f->gen = 0;
+    f->states = states;
+    f->edges = edges;
+    f->ndense = ndense;
     rc = 0;
     goto done;
 nomem:
@@ -276,13 +280,173 @@ done:
     return rc;
 }
 
+/* The automaton as bytes (state()), and made again from them: a header of int64s,
+ * then each array in turn. */
+#define STATE_MAGIC 0x31647266776473LL /* "sdwfrd1" */
+#define STATE_HEAD 9
+
+typedef struct {
+    void **at;     /* where the array's pointer goes */
+    size_t count;  /* its elements */
+    size_t size;   /* the size of one */
+} Part;
+
+static int finder_parts(WordFinder *f, Part *p) {
+    size_t st = (size_t)f->states, nw = (size_t)PyTuple_GET_SIZE(f->words);
+    int n = 0;
+    p[n++] = (Part){(void **)&f->hi_cp, (size_t)f->nhi, sizeof(Py_UCS4)};
+    p[n++] = (Part){(void **)&f->hi_sym, (size_t)f->nhi, sizeof(uint16_t)};
+    p[n++] = (Part){(void **)&f->root, (size_t)f->nsym + 1, sizeof(int32_t)};
+    p[n++] = (Part){(void **)&f->first, st, sizeof(int32_t)};
+    p[n++] = (Part){(void **)&f->cnt, st, sizeof(int32_t)};
+    p[n++] = (Part){(void **)&f->esym, (size_t)f->edges, sizeof(uint16_t)};
+    p[n++] = (Part){(void **)&f->eto, (size_t)f->edges, sizeof(int32_t)};
+    p[n++] = (Part){(void **)&f->dense, st, sizeof(int32_t)};
+    p[n++] = (Part){(void **)&f->pool, (size_t)f->ndense * ((size_t)f->nlow + 1), sizeof(int32_t)};
+    p[n++] = (Part){(void **)&f->fail, st, sizeof(int32_t)};
+    p[n++] = (Part){(void **)&f->out, st, sizeof(int32_t)};
+    p[n++] = (Part){(void **)&f->link, st, sizeof(int32_t)};
+    p[n++] = (Part){(void **)&f->hit, st, sizeof(int32_t)};
+    p[n++] = (Part){(void **)&f->seen, nw, sizeof(uint32_t)}; /* (not stored: zeros) */
+    return n;
+}
+
+static PyObject *finder_state(WordFinder *f, PyObject *unused) {
+    (void)unused;
+    Part p[16];
+    int n = finder_parts(f, p) - 1; /* (seen left out) */
+    size_t size = STATE_HEAD * sizeof(int64_t) + sizeof f->lo;
+    for (int i = 0; i < n; i++) size += p[i].count * p[i].size;
+    PyObject *b = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)size);
+    if (b == NULL) return NULL;
+    char *o = PyBytes_AS_STRING(b);
+    int64_t head[STATE_HEAD] = {STATE_MAGIC, PyTuple_GET_SIZE(f->words), f->nsym, f->nlow,
+                                f->nhi, f->states, f->edges, f->ndense, (int64_t)size};
+    memcpy(o, head, sizeof head);
+    o += sizeof head;
+    memcpy(o, f->lo, sizeof f->lo);
+    o += sizeof f->lo;
+    for (int i = 0; i < n; i++) {
+        memcpy(o, *p[i].at, p[i].count * p[i].size);
+        o += p[i].count * p[i].size;
+    }
+    return b;
+}
+
+/* Whether each index in the arrays stands in range, and each fail chain and output
+ * chain goes up towards the root (a state's fail state and link less deep than it):
+ * a stored automaton is used only then. */
+static int finder_sound(const WordFinder *f) {
+    int32_t st = f->states, nw = (int32_t)PyTuple_GET_SIZE(f->words), ok = 0;
+    int32_t *depth = PyMem_Malloc((size_t)st * sizeof(int32_t));
+    int32_t *queue = PyMem_Malloc((size_t)st * sizeof(int32_t));
+    if (depth == NULL || queue == NULL) goto out;
+    for (int i = 0; i < 256; i++)
+        if (f->lo[i] > f->nsym) goto out;
+    for (Py_ssize_t i = 0; i < f->nhi; i++)
+        if (f->hi_sym[i] == 0 || f->hi_sym[i] > f->nsym || f->hi_cp[i] < 256 ||
+            (i > 0 && f->hi_cp[i - 1] >= f->hi_cp[i]))
+            goto out;
+    for (int32_t s = 0; s < st; s++) depth[s] = -1;
+    depth[0] = 0;
+    int32_t qh = 0, qt = 0;
+    if (f->root[0] != 0) goto out;
+    for (int32_t a = 1; a <= f->nsym; a++) {
+        int32_t t = f->root[a];
+        if (t < 0 || t >= st) goto out;
+        if (t == 0) continue;
+        if (depth[t] >= 0) goto out;
+        depth[t] = 1;
+        queue[qt++] = t;
+    }
+    while (qh < qt) { /* (each state reached once, by the goto edges) */
+        int32_t s = queue[qh++];
+        if (f->first[s] < 0 || f->cnt[s] < 0 || f->first[s] > f->edges - f->cnt[s]) goto out;
+        for (int32_t i = f->first[s]; i < f->first[s] + f->cnt[s]; i++) {
+            int32_t t = f->eto[i];
+            if (f->esym[i] == 0 || f->esym[i] > f->nsym || t <= 0 || t >= st || depth[t] >= 0)
+                goto out;
+            depth[t] = depth[s] + 1;
+            queue[qt++] = t;
+        }
+    }
+    if (qt != st - 1) goto out;
+    size_t row = (size_t)f->nlow + 1;
+    if (f->nlow < 0 || f->nlow > f->nsym) goto out;
+    for (size_t i = 0; i < (size_t)f->ndense * row; i++)
+        if (f->pool[i] < -1 || f->pool[i] >= st) goto out;
+    for (int32_t s = 1; s < st; s++) {
+        int32_t fl = f->fail[s], ln = f->link[s], h = f->hit[s];
+        if (f->dense[s] < -1 || f->dense[s] >= f->ndense || fl < 0 || fl >= st ||
+            depth[fl] >= depth[s] || ln < 0 || ln >= st || depth[ln] >= depth[s] ||
+            f->out[s] < 0 || f->out[s] > nw || (h != s && h != ln) || (ln && !f->out[ln]) ||
+            (h == s && !f->out[s]))
+            goto out;
+    }
+    if (f->dense[0] != -1 || f->out[0] != 0 || f->link[0] != 0 || f->hit[0] != 0) goto out;
+    ok = 1;
+out:
+    PyMem_Free(depth);
+    PyMem_Free(queue);
+    return ok;
+}
+
+/* Takes the automaton from state (what state() gave for these words); -1 with an
+ * exception set (a ValueError when the bytes do not make a sound one). */
+static int finder_restore(WordFinder *f, PyObject *state) {
+    char *b;
+    Py_ssize_t len;
+    if (PyBytes_AsStringAndSize(state, &b, &len) < 0) return -1;
+    int64_t head[STATE_HEAD];
+    if ((size_t)len < sizeof head + sizeof f->lo) goto bad;
+    memcpy(head, b, sizeof head);
+    if (head[0] != STATE_MAGIC || head[1] != PyTuple_GET_SIZE(f->words) || head[2] < 0 ||
+        head[2] >= 65535 || head[3] < 0 || head[3] > head[2] || head[4] < 0 || head[4] > head[2] ||
+        head[5] < 1 || head[5] >= INT32_MAX || head[6] < 0 || head[6] >= INT32_MAX ||
+        head[7] < 0 || head[7] > head[5] || head[8] != len)
+        goto bad;
+    f->nsym = (int32_t)head[2];
+    f->nlow = (int32_t)head[3];
+    f->nhi = (Py_ssize_t)head[4];
+    f->states = (int32_t)head[5];
+    f->edges = (int32_t)head[6];
+    f->ndense = (int32_t)head[7];
+    Part p[16];
+    int n = finder_parts(f, p);
+    size_t size = sizeof head + sizeof f->lo;
+    for (int i = 0; i < n - 1; i++) size += p[i].count * p[i].size;
+    if (size != (size_t)len) goto bad;
+    const char *o = b + sizeof head;
+    memcpy(f->lo, o, sizeof f->lo);
+    o += sizeof f->lo;
+    for (int i = 0; i < n; i++) {
+        size_t bytes = p[i].count * p[i].size;
+        if ((*p[i].at = PyMem_Calloc(p[i].count ? p[i].count : 1, p[i].size)) == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        if (i < n - 1) {
+            memcpy(*p[i].at, o, bytes);
+            o += bytes;
+        }
+    }
+    if (!finder_sound(f)) goto bad;
+    f->gen = 0;
+    return 0;
+bad:
+    PyErr_SetString(PyExc_ValueError, "WordFinder: not a stored automaton of these words");
+    return -1;
+}
+
 static PyObject *finder_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
-    PyObject *words;
-    static char *kwlist[] = {"words", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:WordFinder", kwlist, &words)) return NULL;
+    PyObject *words, *state = NULL;
+    static char *kwlist[] = {"words", "state", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|S:WordFinder", kwlist, &words, &state))
+        return NULL;
     WordFinder *f = (WordFinder *)type->tp_alloc(type, 0);
     if (f == NULL) return NULL;
-    if ((f->words = PySequence_Tuple(words)) == NULL || finder_build(f) < 0) {
+    if ((f->words = PySequence_Tuple(words)) == NULL ||
+        (state == NULL ? finder_build(f) : finder_restore(f, state)) < 0) {
         Py_DECREF(f);
         return NULL;
     }
@@ -361,6 +525,12 @@ static PyObject *finder_words(WordFinder *f, void *closure) {
     return Py_NewRef(f->words);
 }
 
+static PyMethodDef FINDER_METHODS[] = {
+    {"state", (PyCFunction)finder_state, METH_NOARGS,
+     "state() -> bytes: the automaton, which WordFinder(words, state) takes again."},
+    {NULL, NULL, 0, NULL},
+};
+
 static PyGetSetDef FINDER_GETSET[] = {
     {"words", (getter)finder_words, NULL, "The words, as given (a tuple).", NULL},
     {NULL, NULL, NULL, NULL, NULL},
@@ -373,8 +543,10 @@ PyTypeObject WordFinderType = {
     .tp_dealloc = (destructor)finder_dealloc,
     .tp_call = (ternaryfunc)finder_call,
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "WordFinder(words)(text) -> frozenset of the words that text holds "
-              "(an Aho-Corasick automaton; _scan_words.c).",
+    .tp_doc = "WordFinder(words[, state])(text) -> frozenset of the words that text holds "
+              "(an Aho-Corasick automaton; state: what state() gave, for the same words; "
+              "_scan_words.c).",
     .tp_getset = FINDER_GETSET,
+    .tp_methods = FINDER_METHODS,
     .tp_new = finder_new,
 };
