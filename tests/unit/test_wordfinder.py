@@ -23,7 +23,7 @@ import pytest
 
 from smtpdoctor import sidefile
 from smtpdoctor.cli import nativewords
-from smtpdoctor.evidence import bounce
+from smtpdoctor.evidence import bounce, bounce_text
 from smtpdoctor.knowledge import phrasing
 from support.helpers import unavailable
 
@@ -238,3 +238,33 @@ def test_a_long_heads_first_lines_read_first_answer_as_the_whole_head() -> None:
     assert {bounce._looks_like_mail(t) for t in texts} == {True, False}
     for text in texts:
         assert bounce._looks_like_mail(text) == _looks_like_mail_whole(text), text
+
+
+def test_a_pages_opening_is_found_as_in_the_lowered_body() -> None:
+    # cut_original looks for "<html" in the first 2,000 characters and "<body" in the
+    # first 4,000 by their letters in either case, not in a lowered copy: the same truth
+    # (no character but those ASCII letters lowers to them; "İ" lowers to two).
+    def lowered(body: str) -> bool:
+        return "<html" in body[:2000].lower() or "<body" in body[:4000].lower()
+
+    rng = random.Random(6000)
+    pieces = ["<html", "<HtMl", "<BODY", "<bOdy", "<htm", "<bod", "İ", "K", "x" * 700, "é", "<"]
+    pieces += ["<h\u0130ml", "<\u212aody", "<htmL>", "\n", "日本"]
+    bodies = []
+    for _ in range(4000):
+        bodies.append("".join(rng.choices(pieces, k=rng.randint(0, 12))))
+    found = [bool(bounce_text._HTML_OPEN.search(b, 0, 2000)) for b in bodies]
+    found = [f or bool(bounce_text._BODY_OPEN.search(b, 0, 4000)) for f, b in zip(found, bodies)]
+    assert found == [lowered(b) for b in bodies]
+    assert 500 < sum(found) < 3500
+    # At the ends of the windows: a match must end within them.
+    for at in range(1990, 2001):
+        body = "x" * at + "<HTML"
+        assert bool(bounce_text._HTML_OPEN.search(body, 0, 2000)) == lowered(body)
+    for at in range(3990, 4001):
+        body = "x" * at + "<Body"
+        assert bool(bounce_text._BODY_OPEN.search(body, 0, 4000)) == lowered(body)
+    # And cut_original strips the tags exactly then.
+    page = "<p>hi</p>\n" * 50
+    assert bounce_text.cut_original("<HTML>" + page) == bounce_text.cut_original("<html>" + page)
+    assert "<p>" in bounce_text.cut_original("<htm>" + page)
