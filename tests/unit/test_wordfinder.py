@@ -78,7 +78,7 @@ def test_the_finder_holds_the_words_a_text_holds_on_random_texts() -> None:
 def test_the_finder_holds_the_index_words_of_the_corpus_texts_in_pyahocorasicks_order() -> None:
     finder = _scan().WordFinder(_index_words())
     words = list(finder.words)
-    texts = _texts() + ["", "ab", "迷惑メール 見つかりません", "straße İstanbul"]
+    texts = [*_texts(), "", "ab", "迷惑メール 見つかりません", "straße İstanbul"]
     found = [finder(t) for t in texts]
     assert found == [_plain(words, t) for t in texts]
     assert sum(map(bool, found)) > len(texts) // 2
@@ -131,7 +131,7 @@ def test_phrasing_finds_the_same_words_with_the_given_finder(
 ) -> None:
     module = _scan()
     _index_words()
-    texts = _texts()[::3] + ["", "迷惑メール 見つかりません"]
+    texts = [*_texts()[::3], "", "迷惑メール 見つかりません"]
     monkeypatch.setattr(phrasing, "_FINDER", None)
     monkeypatch.setattr(phrasing, "_MAKE_FINDER", [None])
     monkeypatch.setattr(phrasing, "_AUTOMATON", phrasing._AUTOMATON)  # (put back after)
@@ -169,7 +169,12 @@ def test_the_extension_is_loaded_without_the_log_engine() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     env.pop("SMTPDOCTOR_PURE_PYTHON", None)
     out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert out.returncode == 0, out.stderr
     modules, kind, words = out.stdout.strip().split(" ", 2)
@@ -179,7 +184,12 @@ def test_the_extension_is_loaded_without_the_log_engine() -> None:
     # With SMTPDOCTOR_PURE_PYTHON set, nothing is given.
     env["SMTPDOCTOR_PURE_PYTHON"] = "1"
     out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split(" ")[0] == "[]"
@@ -233,7 +243,9 @@ def test_a_long_heads_first_lines_read_first_answer_as_the_whole_head() -> None:
     for _ in range(3000):
         lines = rng.choices(pieces, k=rng.randint(1, 12))
         head = "".join(ln + rng.choice(ends) for ln in lines)
-        texts.append(rng.choice(["", " \n"]) + head + rng.choice(["\n\n", "\r\n\r\n", "\r\r"]) + "b")
+        texts.append(
+            rng.choice(["", " \n"]) + head + rng.choice(["\n\n", "\r\n\r\n", "\r\r"]) + "b"
+        )
     assert sum(len(t) > 600 for t in texts) > 1000
     assert {bounce._looks_like_mail(t) for t in texts} == {True, False}
     for text in texts:
@@ -254,7 +266,10 @@ def test_a_pages_opening_is_found_as_in_the_lowered_body() -> None:
     for _ in range(4000):
         bodies.append("".join(rng.choices(pieces, k=rng.randint(0, 12))))
     found = [bool(bounce_text._HTML_OPEN.search(b, 0, 2000)) for b in bodies]
-    found = [f or bool(bounce_text._BODY_OPEN.search(b, 0, 4000)) for f, b in zip(found, bodies)]
+    found = [
+        f or bool(bounce_text._BODY_OPEN.search(b, 0, 4000))
+        for f, b in zip(found, bodies, strict=True)
+    ]
     assert found == [lowered(b) for b in bodies]
     assert 500 < sum(found) < 3500
     # At the ends of the windows: a match must end within them.

@@ -23,8 +23,10 @@ from dataclasses import field
 from typing import TYPE_CHECKING
 
 from smtpdoctor import cores
-from smtpdoctor.cli import regexstore  # (first: it fills re's cache for the rest)
-from smtpdoctor.cli import nativewords
+
+# (regexstore before anything that compiles regexes: it fills re's cache for the rest;
+# nativewords imports only the standard library until asked)
+from smtpdoctor.cli import nativewords, regexstore
 from smtpdoctor.evidence.bounce import parse_bounce
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.knowledge.phrasing import batch_mode

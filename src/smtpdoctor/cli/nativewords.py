@@ -16,8 +16,6 @@ import os
 import sys
 from importlib.machinery import EXTENSION_SUFFIXES, ExtensionFileLoader, ModuleSpec
 
-from smtpdoctor.knowledge.phrasing import use_word_finder
-
 __all__ = ["enable"]
 
 _NAME = "smtpdoctor.logs._scan"
@@ -27,6 +25,10 @@ def enable() -> None:
     """Give phrasing the compiled word finder, when the extension is built."""
     if os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
         return
+    # (Imported here: this module is imported before regexstore fills re's cache,
+    # and phrasing compiles regexes at import.)
+    from smtpdoctor.knowledge.phrasing import use_word_finder
+
     module = sys.modules.get(_NAME) or _load()
     finder = getattr(module, "WordFinder", None)
     if finder is not None:

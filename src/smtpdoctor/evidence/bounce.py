@@ -318,8 +318,10 @@ def _looks_like_mail(text: str) -> bool:
         return True
     # A report kept with its subject line alone above the body (a mail server's
     # template, a paste that starts at "Subject:").
-    return len(lines) == 1 and _HEADER_LINE.match(lines[0]) is not None and (
-        lines[0].split(":", 1)[0].strip().lower() == "subject"
+    return (
+        len(lines) == 1
+        and _HEADER_LINE.match(lines[0]) is not None
+        and (lines[0].split(":", 1)[0].strip().lower() == "subject")
     )
 
 

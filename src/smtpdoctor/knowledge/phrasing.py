@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     class _MakeFinder(Protocol):
         def __call__(self, words: list[str], state: bytes = ..., /) -> _Finder: ...
 
+
 __all__ = [
     "LazyRegex",
     "PermanenceCue",
