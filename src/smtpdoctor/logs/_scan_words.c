@@ -470,6 +470,19 @@ static inline int finder_emit(WordFinder *f, int32_t s, PyObject *set) {
     return 0;
 }
 
+/* The state after symbol a (0: a character in no word) from state *s, and the words
+ * that end there put in set; -1 on error. */
+static inline int finder_step(WordFinder *f, int32_t *s, uint16_t a, PyObject *set) {
+    if (a == 0) {
+        *s = 0;
+        return 0;
+    }
+    int32_t t;
+    while ((t = child_of(f, *s, a)) < 0) *s = f->fail[*s];
+    *s = t;
+    return f->hit[t] ? finder_emit(f, t, set) : 0;
+}
+
 static PyObject *finder_call(WordFinder *f, PyObject *args, PyObject *kwds) {
     PyObject *text;
     if (kwds != NULL && PyDict_GET_SIZE(kwds)) {
@@ -489,30 +502,13 @@ static PyObject *finder_call(WordFinder *f, PyObject *args, PyObject *kwds) {
     int32_t s = 0;
     if (kind == PyUnicode_1BYTE_KIND) {
         const Py_UCS1 *p = data;
-        for (Py_ssize_t i = 0; i < n; i++) {
-            uint16_t a = f->lo[p[i]];
-            if (a == 0) {
-                s = 0;
-                continue;
-            }
-            int32_t t;
-            while ((t = child_of(f, s, a)) < 0) s = f->fail[s];
-            s = t;
-            if (f->hit[s] && finder_emit(f, s, set) < 0) goto error;
-        }
+        for (Py_ssize_t i = 0; i < n; i++)
+            if (finder_step(f, &s, f->lo[p[i]], set) < 0) goto error;
         return set;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        uint16_t a = c < 256 ? f->lo[c] : symbol_of(f, c);
-        if (a == 0) {
-            s = 0;
-            continue;
-        }
-        int32_t t;
-        while ((t = child_of(f, s, a)) < 0) s = f->fail[s];
-        s = t;
-        if (f->hit[s] && finder_emit(f, s, set) < 0) goto error;
+        if (finder_step(f, &s, c < 256 ? f->lo[c] : symbol_of(f, c), set) < 0) goto error;
     }
     return set;
 error:
