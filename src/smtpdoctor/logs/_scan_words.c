@@ -472,7 +472,8 @@ static inline int finder_emit(WordFinder *f, int32_t s, PyObject *set) {
 
 /* The state after symbol a (0: a character in no word) from state *s, and the words
  * that end there put in set; -1 on error. */
-static inline int finder_step(WordFinder *f, int32_t *s, uint16_t a, PyObject *set) {
+static Py_ALWAYS_INLINE inline int finder_step(WordFinder *f, int32_t *s, uint16_t a,
+                                              PyObject *set) {
     if (a == 0) {
         *s = 0;
         return 0;
