@@ -312,8 +312,6 @@ def _looks_like_mail(text: str) -> bool:
     if cut and _two_mail_headers(text[:cut].splitlines()):
         return True
     lines = text[:end].splitlines()
-    if not lines or (not _HEADER_LINE.match(lines[0]) and not lines[0].startswith("From ")):
-        return False
     if _two_mail_headers(lines):
         return True
     # A report kept with its subject line alone above the body (a mail server's
