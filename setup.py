@@ -21,6 +21,7 @@ setup(
                 "src/smtpdoctor/logs/_scan_memo.c",
                 "src/smtpdoctor/logs/_scan_records.c",
                 "src/smtpdoctor/logs/_scan_read.c",
+                "src/smtpdoctor/logs/_scan_words.c",
             ],
             depends=["src/smtpdoctor/logs/_scan.h", "src/smtpdoctor/logs/_scan_state.h"],
             optional=True,

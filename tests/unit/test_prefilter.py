@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import json
+import random
 import re
 import sys
 from pathlib import Path
@@ -534,3 +535,33 @@ def test_the_open_branches_of_a_long_regex_are_those_whose_gate_is_held() -> Non
             expected = tuple(compress(branches, (present.issuperset(b[0]) for b in branches)))
             assert phrasing._open_of_many(p.regex.pattern, branches, present) == expected
     assert long > 5
+
+
+def test_the_chosen_entries_are_those_whose_needs_and_one_gate_the_words_hold() -> None:
+    # (session 23) _choose looks up only the words of the text that let entries through
+    # or key gates (a dict's keys & the word set): the entries are still every one with
+    # a needed word (or none needed) and an open gate (or none), in the table's order.
+    from smtpdoctor.diagnosis import prefilter
+
+    phrasing.batch_mode()
+    phrasing.present_words("")  # the index built
+    rng = random.Random(23)
+    for table in (PATTERNS, *(t for t in _prefilter_tables() if t is not PATTERNS)):
+        index = prefilter._table_index(table)
+        words = sorted(index[4])
+        for _ in range(300):
+            low = frozenset(rng.sample(words, rng.randint(0, min(40, len(words)))))
+            expected = []
+            for entry in table:
+                needs, gates = needs_of(entry.regex), gates_of(entry.regex)
+                needed = needs is None or not needs.isdisjoint(low)
+                opened = gates is None or not all(gates) or any(g <= low for g in gates)
+                if needed and opened:
+                    expected.append(entry)
+            assert prefilter._choose(table, index, low) == tuple(expected)
+
+
+def _prefilter_tables() -> list[tuple[object, ...]]:
+    from smtpdoctor.diagnosis import classifier as c
+
+    return [v for v in vars(c).values() if isinstance(v, tuple) and v and hasattr(v[0], "regex")]

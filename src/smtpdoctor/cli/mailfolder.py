@@ -23,7 +23,10 @@ from dataclasses import field
 from typing import TYPE_CHECKING
 
 from smtpdoctor import cores
-from smtpdoctor.cli import regexstore  # (first: it fills re's cache for the rest)
+
+# (regexstore before anything that compiles regexes: it fills re's cache for the rest;
+# nativewords imports only the standard library until asked)
+from smtpdoctor.cli import nativewords, regexstore
 from smtpdoctor.evidence.bounce import parse_bounce
 from smtpdoctor.fastdataclass import dataclass
 from smtpdoctor.knowledge.phrasing import batch_mode
@@ -133,6 +136,7 @@ def read_mails(
     """Every entry of every mail under ``paths``, each with its file and message number."""
     regexstore.enable()
     batch_mode(regexstore.compile_stored)
+    nativewords.enable()
     return _read_files(list(_files(paths)), keep, unusable)[0]
 
 
@@ -183,6 +187,7 @@ def explain_mails(
     """
     regexstore.enable()
     batch_mode(regexstore.compile_stored)
+    nativewords.enable()
     files = list(_files(paths))
     if jobs == 0:
         jobs = default_jobs(len(files))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable
 from functools import reduce
-from itertools import compress, repeat
+from itertools import compress
 from operator import or_
 from typing import TYPE_CHECKING
 
@@ -51,10 +51,12 @@ def candidates(table: tuple[_T, ...], low: frozenset[str] | None) -> tuple[_T, .
 
 def _choose(table: tuple[_T, ...], index: _TableIndex, low: frozenset[str]) -> tuple[_T, ...]:
     chosen, by_word, opened, keyed, _ = index
-    chosen = reduce(or_, map(by_word.get, low, repeat(0)), chosen)
+    # (Only the words that let entries through, found in one C step: most of a text's
+    # words are only in gates, and each "|" makes a new int of the table's bits.)
+    chosen = reduce(or_, map(by_word.__getitem__, by_word.keys() & low), chosen)
     within = low.issuperset
     # The entries one of whose branch gates, keyed by a word the text holds, is open.
-    for bits, gates in filter(None, map(keyed.get, low)):
+    for bits, gates in map(keyed.__getitem__, keyed.keys() & low):
         opened = reduce(or_, compress(bits, map(within, gates)), opened)
     chosen &= opened
     found = []

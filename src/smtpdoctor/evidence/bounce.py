@@ -86,6 +86,7 @@ __all__ = ["MAX_ENTRIES", "MAX_LINE", "BounceEntry", "BounceParse", "parse_bounc
 MAX_LINE = 1024 * 1024  # characters of one line (or one TEXT argument)
 MAX_ENTRIES = 10_000  # entries taken from one input
 
+_HEAD_LINES = 512  # characters of a head whose lines _looks_like_mail reads first
 _MAIL_HEADERS = frozenset(
     {
         "return-path",
@@ -303,7 +304,28 @@ def _looks_like_mail(text: str) -> bool:
         end = text.find("\r\r")
     if end < 0:
         return False
+    # The lines of the head's first ~_HEAD_LINES characters first, up to a "\n" (so
+    # they are the first of the whole head's lines: one ends there, whatever its line
+    # end): two mail header names are most often among them, and the rest of a long
+    # head is then not split (a bounce's head of Received lines runs to kilobytes).
+    cut = text.find("\n", _HEAD_LINES, end) + 1
+    if cut and _two_mail_headers(text[:cut].splitlines()):
+        return True
     lines = text[:end].splitlines()
+    if _two_mail_headers(lines):
+        return True
+    # A report kept with its subject line alone above the body (a mail server's
+    # template, a paste that starts at "Subject:").
+    return (
+        len(lines) == 1
+        and _HEADER_LINE.match(lines[0]) is not None
+        and (lines[0].split(":", 1)[0].strip().lower() == "subject")
+    )
+
+
+def _two_mail_headers(lines: list[str]) -> bool:
+    """Whether ``lines`` open with a header line (or an mbox "From " line) and hold
+    header lines of two mail header names (``_MAIL_HEADERS``)."""
     if not lines or (not _HEADER_LINE.match(lines[0]) and not lines[0].startswith("From ")):
         return False
     seen: set[str] = set()
@@ -314,9 +336,7 @@ def _looks_like_mail(text: str) -> bool:
                 seen.add(name)
                 if len(seen) >= 2:  # enough: a long header block is not read to its end
                     return True
-    # A report kept with its subject line alone above the body (a mail server's
-    # template, a paste that starts at "Subject:").
-    return len(lines) == 1 and seen == {"subject"}
+    return False
 
 
 def _from_mail(text: str, found: BounceParse, keep: Callable[[str], bool]) -> None:

@@ -37,6 +37,17 @@ from smtpdoctor.model import Category, Permanence, Stage
 if TYPE_CHECKING:
     from typing import Any, Protocol
 
+    class _Finder(Protocol):
+        """``frozenset(w for w in words if w in text)``; ``state()``: what makes it
+        again with its words (``make(words, state)``)."""
+
+        def __call__(self, text: str, /) -> frozenset[str]: ...
+        def state(self) -> bytes: ...
+
+    class _MakeFinder(Protocol):
+        def __call__(self, words: list[str], state: bytes = ..., /) -> _Finder: ...
+
+
 __all__ = [
     "LazyRegex",
     "PermanenceCue",
@@ -67,6 +78,7 @@ __all__ = [
     "stage_phrase",
     "tied",
     "use_compiler",
+    "use_word_finder",
     "warm_up",
     "warmed",
     "words_absent",
@@ -254,6 +266,9 @@ def present_words_of(flat: str, raw: str) -> frozenset[str] | None:
 
 def _words_in(lowered: str) -> frozenset[str]:
     """The index words ``lowered`` holds (the index built)."""
+    if _FINDER is not None:
+        # (the caller's compiled automaton: use_word_finder)
+        return _FINDER(lowered)
     if _AUTOMATON is not None:
         # Every needed word the text holds, in one C pass (Aho-Corasick).
         return frozenset(map(_SECOND, _AUTOMATON.iter(lowered)))
@@ -927,13 +942,54 @@ def _build_index() -> None:
         words.update(*(gates or ()))
     _WORDS[:] = sorted(words)
     global _AUTOMATON, _LINE_END_WORD, _ODD_SPACE_WORD  # noqa: PLW0603 - built once, with the words
-    _AUTOMATON = _automaton(_WORDS)
-    if _AUTOMATON is None:
+    _make_finder()
+    _AUTOMATON = _automaton(_WORDS) if _FINDER is None else None
+    if _AUTOMATON is None and _FINDER is None:
         _by_start()  # (else made only if the scan is asked for: a test compares the two)
     _LINE_END_WORD = "\n" in "".join(_WORDS)
     _ODD_SPACE_WORD = any(word != " ".join(word.split()) for word in _WORDS)
     # Last: a non-empty _INDEX tells readers (another thread too) the words are in.
     _INDEX.update(index)
+
+
+def use_word_finder(make: _MakeFinder) -> None:
+    """Find the index words a text holds with ``make(words)`` from now on: a callable
+    that answers ``frozenset(w for w in words if w in text)`` for a lower-cased
+    ``text``, filled in the order pyahocorasick's hits come (by where each word ends,
+    the longer first at one place: the same set, iterated alike). The command line
+    gives the log engine's compiled one (``_scan.WordFinder``, an Aho-Corasick
+    automaton whose root's next state is one lookup; pyahocorasick scans the root's
+    ~900 children one by one, and hands each hit to Python: ~190 M instructions of a
+    bounce folder's run). Not with ``SMTPDOCTOR_PURE_PYTHON`` set."""
+    if os.environ.get("SMTPDOCTOR_PURE_PYTHON"):
+        return
+    _MAKE_FINDER[0] = make
+    if _INDEX:  # (the words are in already: a warm server's, or a second run's)
+        _make_finder()
+
+
+def _make_finder() -> None:
+    """The given finder of the index words, made once (kept beside the bytecode as
+    pyahocorasick's automaton is, see :func:`_automaton`: made from its words, the
+    ~60,000 states cost ~20 M instructions at every start; from the stored ones ~1 M)."""
+    global _FINDER, _AUTOMATON  # noqa: PLW0603 - built once, with the words
+    make = _MAKE_FINDER[0]
+    if make is None or _FINDER is not None:
+        return
+    path = sidefile.beside(globals().get("__cached__"), "wordfinder.{tag}.marshal")
+    module = sys.modules.get(getattr(make, "__module__", ""))
+    stamp = _automaton_stamp(module, _WORDS) if module is not None else None
+    stored = sidefile.read(path, stamp) if stamp is not None else None
+    finder = None
+    if stored is not None:
+        with contextlib.suppress(Exception):  # (any doubt: made from the words)
+            finder = make(_WORDS, stored[0])
+    if finder is None:
+        finder = make(_WORDS)
+        if path is not None and stamp is not None and not sys.dont_write_bytecode:
+            sidefile.write(path, stamp, finder.state())
+    _FINDER = finder
+    _AUTOMATON = None
 
 
 def _by_start() -> None:
@@ -1005,7 +1061,8 @@ def _automaton(words: list[str]) -> Any:
 
 def _automaton_stamp(ahocorasick: Any, words: list[str]) -> tuple[object, ...] | None:
     """What a stored automaton is made from: the interpreter, the extension's file (its
-    path, modification time and size) and the words (their number and two checksums)."""
+    path, modification time and size) and the words (their number and two checksums).
+    (``ahocorasick``: the extension module, pyahocorasick's or the word finder's.)"""
     found = sidefile.sources([getattr(ahocorasick, "__file__", None)])
     if found is None:
         return None
@@ -1025,6 +1082,9 @@ _SHORT: list[str] = []  # the words shorter than that
 # A table regex's source -> its needs and gates, as an earlier run worked them out (take_derived).
 _KEPT_WORDS: dict[str, _Words] = {}
 _AUTOMATON: Any = None  # all the words, when pyahocorasick is installed
+# The words' finder the command line gave (use_word_finder), and what makes it.
+_FINDER: _Finder | None = None
+_MAKE_FINDER: list[_MakeFinder | None] = [None]
 _LINE_END_WORD = False  # whether an index word holds "\n" (see present_words_of)
 # Whether one holds white space at an end, two together, or any but a space (present_words_of).
 _ODD_SPACE_WORD = False

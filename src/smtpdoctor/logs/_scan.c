@@ -820,5 +820,9 @@ PyMODINIT_FUNC PyInit__scan(void) {
     /* (the size of status_lines(block, True)'s sent records: Python counts them) */
     if (m != NULL && PyModule_AddIntConstant(m, "SENT_RECORD", (long)sizeof(SentRec)) < 0)
         Py_CLEAR(m);
+    /* (explain's word index: _scan_words.c) */
+    if (m != NULL && (PyType_Ready(&WordFinderType) < 0 ||
+                      PyModule_AddObjectRef(m, "WordFinder", (PyObject *)&WordFinderType) < 0))
+        Py_CLEAR(m);
     return m;
 }

@@ -116,6 +116,9 @@ PyObject *scan_inbound_add(PyObject *self, PyObject *args);
 int scan_inbound_kind(PyObject *inb, PyObject *kind);
 int scan_inbound_tls(PyObject *inb, PyObject *proc, PyObject *msg, PyObject *library);
 
+/* _scan_words.c: WordFinder(words)(text), the words a text holds (explain's word index). */
+extern PyTypeObject WordFinderType;
+
 /* _scan_tables.c: a failure batch added to the destination, relay and TLS tables. */
 PyObject *scan_route_rows(PyObject *self, PyObject *args);
 PyObject *scan_prune_rows(PyObject *self, PyObject *args);

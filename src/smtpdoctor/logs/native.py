@@ -15,7 +15,9 @@ receiving side's rejections and session ends;
 ``apply_failures`` and ``apply_rare`` keep the per-line state on the scanner's own
 dictionaries; ``route_rows``, ``prune_rows`` and ``merge_rows`` are the tables' loops,
 ``inbound_add`` the inbound table's. All are None when the extension is missing or
-``SMTPDOCTOR_PURE_PYTHON`` is set (to compare the two paths).
+``SMTPDOCTOR_PURE_PYTHON`` is set (to compare the two paths). The module also holds
+``WordFinder`` (``_scan_words.c``), ``explain``'s finder of the table words a text holds,
+which ``cli/nativewords.py`` loads from the module's file without this package.
 """
 
 from __future__ import annotations
