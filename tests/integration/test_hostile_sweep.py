@@ -166,8 +166,6 @@ DOCUMENTED: dict[tuple[str, str], int | None] = {
     ("explain-file", "longline"): None,
     # an empty queue dump is an empty queue
     ("queue", "empty"): 0,
-    # an empty monitor.toml: a round with no target (left: docs/robustness.md)
-    ("monitor-config", "empty"): 0,
     # a target list's bad line is one notice ("line 1: ..."), the scan goes on; empty: none
     **{("scan-list", k): 0 for k in ("badutf8", "nul", "longline", "empty", "fifo")},
 }

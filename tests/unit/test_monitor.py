@@ -164,10 +164,25 @@ def test_cli_bad_config_is_one_line_and_exit_3(tmp_path: Path) -> None:
 
 def test_cli_unusable_store_is_exit_3(tmp_path: Path) -> None:
     cfg = tmp_path / "m.toml"
-    cfg.write_text("")
+    cfg.write_text('[[target]]\nname = "127.0.0.1"\n')  # (the store fails before a probe)
     result = run_cli("monitor", "--config", str(cfg), "--once", "--store", "mysql://x")
     assert result.status == 3
     assert "sqlite:///PATH" in result.stderr
+
+
+def test_cli_config_that_watches_nothing_is_exit_3(tmp_path: Path) -> None:
+    # An empty configuration (or one of alerts and notifiers alone) watches nothing: a
+    # round of it would pass, and --once's Nagios line say OK.
+    # The service without a dashboard too (with one, targets may be diagnosed from it).
+    store = f"sqlite:///{tmp_path / 'h.db'}"
+    for text, once in (("", True), ("[alerts.queue_buildup]\nthreshold = 10\n", True), ("", False)):
+        cfg = tmp_path / "m.toml"
+        cfg.write_text(text)
+        args = ["monitor", "--config", str(cfg), "--listen", "", "--store", store]
+        result = run_cli(*args, *(["--once"] if once else []))
+        assert result.status == 3, result
+        assert "watches nothing" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
 
 
 # -- scheduler ----------------------------------------------------------------------------

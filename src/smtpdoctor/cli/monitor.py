@@ -81,6 +81,17 @@ def _config(path: Path) -> MonitorConfig:
         fail(str(exc))
 
 
+def _watches_something(config: MonitorConfig, path: Path) -> None:
+    """Refuses a round of nothing, which would pass (--once's Nagios line OK)."""
+    if not (
+        config.targets or config.logs.paths or config.queue.enabled or config.certificates.files
+    ):
+        fail(
+            f"{path} watches nothing: add a [[target]], logs.paths, "
+            "[queue] enabled = true or certificates.files"
+        )
+
+
 def _listen(text: str) -> tuple[str, int]:
     host, _, port = text.rpartition(":")
     if not host or not port.isdigit() or int(port) > 65535:
@@ -111,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:  # a notifier URL apprise does not understand
             fail(f"notify: {exc}")
         if args.once:
+            _watches_something(config, args.config)
             code = asyncio.run(monitor.run_once())
             if not monitor.buffered.flush():
                 log.error(
@@ -118,7 +130,10 @@ def run(args: argparse.Namespace) -> int:
                     extra={"records": monitor.buffered.pending},
                 )
             return _report(monitor, code, args)
-        return _serve(monitor, args.config, address, _web(config, args))
+        web = _web(config, args)
+        if web is None:  # (with the dashboard, targets may be diagnosed from its form)
+            _watches_something(config, args.config)
+        return _serve(monitor, args.config, address, web)
     finally:
         store.close()
 
