@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from support.helpers import unavailable
+
 SMTPDOCTOR = [sys.executable, "-m", "smtpdoctor"]
 DATA = Path(__file__).resolve().parents[1] / "data"
 MAIN_CF = DATA / "config" / "postfix-main.cf"
@@ -106,7 +108,7 @@ def run(
     if as_nobody and os.geteuid() == 0:
         setpriv = shutil.which("setpriv")
         if setpriv is None:
-            pytest.skip("root reads every file and setpriv is missing")
+            unavailable("root reads every file and setpriv (util-linux) is missing")
         prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
     return subprocess.run(
         [*prefix, *SMTPDOCTOR, *argv],
