@@ -117,3 +117,47 @@ def test_no_concept_without_its_words() -> None:
         assert not found("", frozenset()), p.id
     assert concept_match("") is None
     assert concept_stage("Willkommen") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "stage"),
+    [
+        # (session 23, langs2) Sentences of Nextcloud Mail's l10n (nextcloud/mail e5734fe,
+        # l10n/ug.json) and FairEmail's strings.xml (M66B/FairEmail e23dd9d,
+        # app/src/main/res/values-*/strings.xml), or their words put together.
+        ("SMTP دەلىللەش خاتالىقى", "authentication", "auth"),  # ug: SMTP authentication error
+        ("SMTP مۇلازىمېتىرى دەلىللەشنى رەت قىلدى", "authentication", "auth"),  # ug: ... denied
+        ("SMTP ئۇلىنىشى مەغلۇپ بولدى", "firewall_block", "connect"),  # ug: connection failed
+        ("مۇلازىمەتنى ۋاقتىنچە ئىشلەتكىلى بولمايدۇ", "service_unavailable", "none"),  # ug
+        ("ପ୍ରାମାଣିକିକରଣ ଵିଫଳ ହେଲା", "authentication", "auth"),  # or: title_authentication_failed
+        ("প্রমাণীকরণ ব্যর্থ হয়েছে", "authentication", "auth"),  # bn
+        ("Неуспела провера идентитета", "authentication", "auth"),  # sr: title_legend_auth
+        ("Kimlik doğrulama uğursuz oldu", "authentication", "auth"),  # az: title_legend_auth
+        # the mailbox full (title_legend_quota, "Mailbox almost full")
+        ("Postilaatikko lähes täynnä", "recipient", "rcpt_to"),  # fi
+        ("Brevlåda nästan full", "recipient", "rcpt_to"),  # sv
+        ("Poštová schránka je takmer plná", "recipient", "rcpt_to"),  # sk
+        ("Kotak pesan hampir penuh", "recipient", "rcpt_to"),  # id
+        # the welcome (title_welcome, "Welcome to ... Mail") named with an error
+        ("مەرھابا جاۋابى خاتا", "other", "greeting"),  # ug
+        ("স্বাগতম ত্রুটি", "other", "greeting"),  # bn
+        ("ସ୍ୱାଗତ ତ୍ରୁଟି", "other", "greeting"),  # or
+    ],
+)
+def test_more_catalogues_read_the_class(text: str, category: str, stage: str) -> None:
+    c = classify(text)
+    assert (c.category.value, c.stage.value) == (category, stage), c.matched
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # FairEmail's sending identities ("идентитет") and a mailbox named without "full"
+        # are no failure: the nouns pair only with a word that it failed.
+        "Нова адреса идентитета",
+        "Neplatná odpoveď: poštová schránka",
+    ],
+)
+def test_more_catalogues_leave_nouns_alone(text: str) -> None:
+    c = classify(text)
+    assert not any(m.startswith("i18n.") for m in c.matched), c.matched
