@@ -142,6 +142,19 @@ def test_no_concept_without_its_words() -> None:
         ("مەرھابا جاۋابى خاتا", "other", "greeting"),  # ug
         ("স্বাগতম ত্রুটি", "other", "greeting"),  # bn
         ("ସ୍ୱାଗତ ତ୍ରୁଟି", "other", "greeting"),  # or
+        # Horde IMP's catalogues (horde/imp fd9212c, locale/*/LC_MESSAGES/imp.po): "service
+        # unavailable" (lib/Compose.php), "Welcome to %s" and "Error" put together.
+        (
+            "\u1798\u17b7\u1793\u200b\u17a2\u17b6\u1785\u200b\u179a\u1780\u200b"
+            "\u179f\u17c1\u179c\u17b6\u200b\u1794\u17b6\u1793",
+            "service_unavailable",
+            "none",
+        ),
+        ("servis ni na voljo", "service_unavailable", "none"),  # sl
+        ("無可用的服務", "service_unavailable", "none"),  # zh_TW
+        ("ยินดีต้อนรับ: ผิดพลาด", "other", "greeting"),  # th
+        ("Грешка: Добредојдовте во smtp.example.com", "other", "greeting"),  # mk
+        ("កំហុស: សូម\u200bស្វាគមន៍", "other", "greeting"),  # km
     ],
 )
 def test_more_catalogues_read_the_class(text: str, category: str, stage: str) -> None:

@@ -520,13 +520,14 @@ _SERVICE: _Vocabulary = {
     "ro": ("servici", "indisponibil|nu este disponibil"),
     "ru": ("служб|услуг|сервис", "недоступн|не доступн"),
     "sk": ("služb", "nie je dostupn|nedostupn|nie je k dispozícii"),
-    "sl": ("storitev", "ni na razpolago|ni na voljo"),
+    "sl": ("storitev|servis", "ni na razpolago|ni na voljo"),
     "sr": ("услуг|usluga", "није доступ|недоступ|nije dostup"),
     "sv": ("tjänst", "inte tillgänglig|ej tillgänglig|otillgänglig"),
     "tr": ("hizmet", "kullanılamıyor|kullanılabilir değil"),
     "uk": ("служб|послуг", "недоступн"),
     "vi": ("dịch vụ", "không sẵn có|không khả dụng"),
-    "zh": ("服务|服務", "不可用"),
+    "zh": ("服务|服務", "不可用|無可用"),
+    "km": ("សេវា", "មិន\u200bអាច|មិន\u200bមាន"),  # (a zero-width space between Khmer words)
     "ug": ("مۇلازىمەت", "ئىشلەتكىلى بولمايدۇ"),
 }
 
@@ -571,6 +572,13 @@ _GREETING: _Vocabulary = {
     "et": ("tere tulemast", "viga"),
     "or": ("ସ୍ୱାଗତ", "ତ୍ରୁଟି"),
     "ug": ("مەرھابا", "خاتا"),
+    "ar": ("مرحبا", "خطأ"),
+    "bs": ("dobro došli", "greška"),
+    "is": ("velkomin", "villa"),
+    "km": ("ស្វាគមន៍", "កំហុស"),
+    "mk": ("добредојдовте", "грешка"),
+    "nn": ("velkomen", "feil"),
+    "th": ("ยินดีต้อนรับ", "ผิดพลาด"),
 }
 
 # -- The recipient's mailbox full: the mailbox + full (FairEmail's ``title_legend_quota``,
