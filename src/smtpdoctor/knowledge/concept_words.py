@@ -33,7 +33,22 @@ them (session 23, docs/explain.md "Session 23: langs"):
   a59bd679859d369c9a39be147e536b825ffd0a6b): ``notification_authentication_error_title``
   ("Authentication failed"), ``account_server_validation_error_authentication``
   ("Authentication error"), ``account_server_settings_authentication_label``
-  ("Authentication"), ``notification_certificate_error_public`` ("Certificate error").
+  ("Authentication"), ``notification_certificate_error_public`` ("Certificate error");
+* (session 23, langs2) Nextcloud Mail's ``l10n/*.json`` (github.com/nextcloud/mail at
+  e5734fe250eba06776802c80bb0e52f3cb625673): "SMTP authentication error", "SMTP server denied
+  authentication", "SMTP connection failed", "Welcome to {productName} Mail", "Configuration
+  discovery temporarily not available" (Uyghur's words), "anti spam service" (its noun);
+* FairEmail's ``app/src/main/res/values-*/strings.xml`` (github.com/M66B/FairEmail at
+  e23dd9df8002bc43e64594843ce69b52b9ad15e1): ``title_setup_authentication``,
+  ``title_authentication_failed``, ``title_legend_auth`` (Azerbaijani, Bengali, Odia,
+  Serbian's "провера идентитета"), ``title_welcome`` with ``channel_error`` /
+  ``title_setup_error`` / ``menu_issue`` (the welcome with an error in Bengali, Odia,
+  Estonian), ``title_legend_quota`` ("Mailbox almost full": the mailbox-full concept);
+* Horde IMP's ``locale/*/LC_MESSAGES/imp.po`` (github.com/horde/imp at
+  fd9212ca3b72ff834504af4886f7d95138619bd4): "service unavailable" (``lib/Compose.php``;
+  Khmer, Slovenian, Chinese), "Welcome to %s" with "Error" (Arabic, Bosnian, Icelandic,
+  Khmer, Macedonian, Nynorsk, Thai). Khmer's ផ្ទៀងផ្ទាត់ (verify) is left out of the login
+  concept: the same catalogue uses it for signatures.
 
 Each concept's words are stems (a noun's inflections share them) and are tried only as a
 pair within one language: the noun, and within a few words before or after it, a word that
