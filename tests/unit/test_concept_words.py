@@ -73,6 +73,9 @@ def test_a_folder_run_does_not_ask_them(monkeypatch: pytest.MonkeyPatch) -> None
         ("প্রমাণীকরণ ব্যর্থ হয়েছে", "authentication", "auth"),  # bn
         ("Неуспела провера идентитета", "authentication", "auth"),  # sr: title_legend_auth
         ("Kimlik doğrulama uğursuz oldu", "authentication", "auth"),  # az: title_legend_auth
+        # SquirrelMail's Welsh (RealityRipple/squirrelmail a069c6a, locale/cy_GB):
+        ("methodd dilysiad apop", "authentication", "auth"),  # "apop authentication failed"
+        ("Cais dilysiad gwael", "authentication", "auth"),  # "Bad request"'s word for bad
         # the mailbox full (title_legend_quota, "Mailbox almost full")
         ("Postilaatikko lähes täynnä", "recipient", "rcpt_to"),  # fi
         ("Brevlåda nästan full", "recipient", "rcpt_to"),  # sv

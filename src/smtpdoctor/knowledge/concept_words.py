@@ -47,8 +47,14 @@ them (session 23, docs/explain.md "Session 23: langs"):
 * Horde IMP's ``locale/*/LC_MESSAGES/imp.po`` (github.com/horde/imp at
   fd9212ca3b72ff834504af4886f7d95138619bd4): "service unavailable" (``lib/Compose.php``;
   Khmer, Slovenian, Chinese), "Welcome to %s" with "Error" (Arabic, Bosnian, Icelandic,
-  Khmer, Macedonian, Nynorsk, Thai). Khmer's ផ្ទៀងផ្ទាត់ (verify) is left out of the login
-  concept: the same catalogue uses it for signatures.
+  Khmer, Macedonian, Nynorsk, Thai);
+* SquirrelMail's Welsh catalogue (github.com/RealityRipple/squirrelmail at
+  a069c6ac4a50ff4726d93614f0678c10aa48ecc5, ``locale/cy_GB/LC_MESSAGES/squirrelmail.po``):
+  "authentication failed" ("dilysiad wedi methu"), "apop authentication failed" ("methodd
+  dilysiad apop"), "Bad request" ("Cais gwael"), "Invalid input data" ("annilys").
+
+Khmer's ផ្ទៀងផ្ទាត់ (verify) is left out of the login concept: Horde's catalogue uses it for
+signatures too.
 
 Each concept's words are stems (a noun's inflections share them) and are tried only as a
 pair within one language: the noun, and within a few words before or after it, a word that
@@ -166,7 +172,7 @@ _AUTH: _Vocabulary = {
     "bn": ("প্রমাণীকরণ", "ব্যর্থ|ত্রুটি"),
     "ca": ("autenticació|autentificació", "ha fallat|error"),
     "cs": ("autentizac|autentifikac|přihlášení", "nezdařil|selhal|chyb|neplatn"),
-    "cy": ("dilysu|dilysiant", "methwyd|methu|gwall"),
+    "cy": ("dilysu|dilysiant|dilysiad", "methwyd|methu|methodd|gwall|gwael|annilys"),
     "da": ("godkendelse|autentificering|login", "mislykked|fejl|forkert|ugyldig"),
     "de": (
         "authentifizierung|authentisierung|anmeldung",
