@@ -62,6 +62,42 @@ def test_a_folder_run_does_not_ask_them(monkeypatch: pytest.MonkeyPatch) -> None
         ("Üdvözlő válasz hiba: A szolgáltatás nem érhető el", "service_unavailable", "greeting"),
         ("Fehler in der Begrüßung: Dienst nicht verfügbar", "service_unavailable", "greeting"),
         ("E-Mail zu groß für den Server", "message_size", "message"),
+        # (session 23, langs2) Sentences of Nextcloud Mail's l10n (nextcloud/mail e5734fe,
+        # l10n/ug.json) and FairEmail's strings.xml (M66B/FairEmail e23dd9d,
+        # app/src/main/res/values-*/strings.xml), or their words put together.
+        ("SMTP دەلىللەش خاتالىقى", "authentication", "auth"),  # ug: SMTP authentication error
+        ("SMTP مۇلازىمېتىرى دەلىللەشنى رەت قىلدى", "authentication", "auth"),  # ug: ... denied
+        ("SMTP ئۇلىنىشى مەغلۇپ بولدى", "firewall_block", "connect"),  # ug: connection failed
+        ("مۇلازىمەتنى ۋاقتىنچە ئىشلەتكىلى بولمايدۇ", "service_unavailable", "none"),  # ug
+        ("ପ୍ରାମାଣିକିକରଣ ଵିଫଳ ହେଲା", "authentication", "auth"),  # or: title_authentication_failed
+        ("প্রমাণীকরণ ব্যর্থ হয়েছে", "authentication", "auth"),  # bn
+        ("Неуспела провера идентитета", "authentication", "auth"),  # sr: title_legend_auth
+        ("Kimlik doğrulama uğursuz oldu", "authentication", "auth"),  # az: title_legend_auth
+        # SquirrelMail's Welsh (RealityRipple/squirrelmail a069c6a, locale/cy_GB):
+        ("methodd dilysiad apop", "authentication", "auth"),  # "apop authentication failed"
+        ("Cais dilysiad gwael", "authentication", "auth"),  # "Bad request"'s word for bad
+        # the mailbox full (title_legend_quota, "Mailbox almost full")
+        ("Postilaatikko lähes täynnä", "recipient", "rcpt_to"),  # fi
+        ("Brevlåda nästan full", "recipient", "rcpt_to"),  # sv
+        ("Poštová schránka je takmer plná", "recipient", "rcpt_to"),  # sk
+        ("Kotak pesan hampir penuh", "recipient", "rcpt_to"),  # id
+        # the welcome (title_welcome, "Welcome to ... Mail") named with an error
+        ("مەرھابا جاۋابى خاتا", "other", "greeting"),  # ug
+        ("স্বাগতম ত্রুটি", "other", "greeting"),  # bn
+        ("ସ୍ୱାଗତ ତ୍ରୁଟି", "other", "greeting"),  # or
+        # Horde IMP's catalogues (horde/imp fd9212c, locale/*/LC_MESSAGES/imp.po): "service
+        # unavailable" (lib/Compose.php), "Welcome to %s" and "Error" put together.
+        (
+            "\u1798\u17b7\u1793\u200b\u17a2\u17b6\u1785\u200b\u179a\u1780\u200b"
+            "\u179f\u17c1\u179c\u17b6\u200b\u1794\u17b6\u1793",
+            "service_unavailable",
+            "none",
+        ),
+        ("servis ni na voljo", "service_unavailable", "none"),  # sl
+        ("無可用的服務", "service_unavailable", "none"),  # zh_TW
+        ("ยินดีต้อนรับ: ผิดพลาด", "other", "greeting"),  # th
+        ("Грешка: Добредојдовте во smtp.example.com", "other", "greeting"),  # mk
+        ("កំហុស: សូម\u200bស្វាគមន៍", "other", "greeting"),  # km
     ],
 )
 def test_concept_words_read_the_class(text: str, category: str, stage: str) -> None:
@@ -117,3 +153,17 @@ def test_no_concept_without_its_words() -> None:
         assert not found("", frozenset()), p.id
     assert concept_match("") is None
     assert concept_stage("Willkommen") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # FairEmail's sending identities ("идентитет") and a mailbox named without "full"
+        # are no failure: the nouns pair only with a word that it failed.
+        "Нова адреса идентитета",
+        "Neplatná odpoveď: poštová schránka",
+    ],
+)
+def test_more_catalogues_leave_nouns_alone(text: str) -> None:
+    c = classify(text)
+    assert not any(m.startswith("i18n.") for m in c.matched), c.matched

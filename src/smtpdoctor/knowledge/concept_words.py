@@ -33,7 +33,28 @@ them (session 23, docs/explain.md "Session 23: langs"):
   a59bd679859d369c9a39be147e536b825ffd0a6b): ``notification_authentication_error_title``
   ("Authentication failed"), ``account_server_validation_error_authentication``
   ("Authentication error"), ``account_server_settings_authentication_label``
-  ("Authentication"), ``notification_certificate_error_public`` ("Certificate error").
+  ("Authentication"), ``notification_certificate_error_public`` ("Certificate error");
+* (session 23, langs2) Nextcloud Mail's ``l10n/*.json`` (github.com/nextcloud/mail at
+  e5734fe250eba06776802c80bb0e52f3cb625673): "SMTP authentication error", "SMTP server denied
+  authentication", "SMTP connection failed", "Welcome to {productName} Mail", "Configuration
+  discovery temporarily not available" (Uyghur's words), "anti spam service" (its noun);
+* FairEmail's ``app/src/main/res/values-*/strings.xml`` (github.com/M66B/FairEmail at
+  e23dd9df8002bc43e64594843ce69b52b9ad15e1): ``title_setup_authentication``,
+  ``title_authentication_failed``, ``title_legend_auth`` (Azerbaijani, Bengali, Odia,
+  Serbian's "провера идентитета"), ``title_welcome`` with ``channel_error`` /
+  ``title_setup_error`` / ``menu_issue`` (the welcome with an error in Bengali, Odia,
+  Estonian), ``title_legend_quota`` ("Mailbox almost full": the mailbox-full concept);
+* Horde IMP's ``locale/*/LC_MESSAGES/imp.po`` (github.com/horde/imp at
+  fd9212ca3b72ff834504af4886f7d95138619bd4): "service unavailable" (``lib/Compose.php``;
+  Khmer, Slovenian, Chinese), "Welcome to %s" with "Error" (Arabic, Bosnian, Icelandic,
+  Khmer, Macedonian, Nynorsk, Thai);
+* SquirrelMail's Welsh catalogue (github.com/RealityRipple/squirrelmail at
+  a069c6ac4a50ff4726d93614f0678c10aa48ecc5, ``locale/cy_GB/LC_MESSAGES/squirrelmail.po``):
+  "authentication failed" ("dilysiad wedi methu"), "apop authentication failed" ("methodd
+  dilysiad apop"), "Bad request" ("Cais gwael"), "Invalid input data" ("annilys").
+
+Khmer's ផ្ទៀងផ្ទាត់ (verify) is left out of the login concept: Horde's catalogue uses it for
+signatures too.
 
 Each concept's words are stems (a noun's inflections share them) and are tried only as a
 pair within one language: the noun, and within a few words before or after it, a word that
@@ -142,14 +163,16 @@ def _word_char(c: str) -> bool:
 # -- A login refused: authentication (or login) + failed / error / wrong ------------------
 _AUTH: _Vocabulary = {
     "ar": ("المصادقة|مصادقة|الاستيثاق", "فشل|خطأ"),
+    "az": ("kimlik doğrulama", "uğursuz|yararsız"),
     "be": ("аўтэнтыфікац", "схібіла|памылка|дрэнн|няправільн"),
     "bg": (
         "удостоверяване|идентификация|автентикация",
         "неуспешн|грешк|грешен|провали|лош|невалид",
     ),
+    "bn": ("প্রমাণীকরণ", "ব্যর্থ|ত্রুটি"),
     "ca": ("autenticació|autentificació", "ha fallat|error"),
     "cs": ("autentizac|autentifikac|přihlášení", "nezdařil|selhal|chyb|neplatn"),
-    "cy": ("dilysu|dilysiant", "methwyd|methu|gwall"),
+    "cy": ("dilysu|dilysiant|dilysiad", "methwyd|methu|methodd|gwall|gwael|annilys"),
     "da": ("godkendelse|autentificering|login", "mislykked|fejl|forkert|ugyldig"),
     "de": (
         "authentifizierung|authentisierung|anmeldung",
@@ -194,7 +217,7 @@ _AUTH: _Vocabulary = {
     "ko": ("인증", "실패|오류|에러|잘못된|올바르지"),
     "lt": (
         "autentifikav|autentikacij|autentiškum|tapatybės nustatym|tapatumo nustatym",
-        "nepavyko|klaida|neteising|blog",
+        "nepavyko|klaida|neteising|blog|netinkam",
     ),
     "lv": ("autentifikācij", "neizdevās"),
     "ml": ("പ്രാമാണീകരണ", "പരാജയ"),
@@ -223,11 +246,13 @@ _AUTH: _Vocabulary = {
     "sl": ("overjanj|overitv|overitev|istovetnosti", "spodletel|napak|neuspe|ni uspel|napačn"),
     "sq": ("mirëfilltësim", "dështoi|gabim"),
     "sr": (
-        "аутентификациј|пријав|autentifikacij",
-        "неуспеш|није успел|грешк|погрешн|nije uspel|greš|лош|неисправ|loš",
+        "аутентификациј|пријав|autentifikacij|идентитета",
+        "неуспеш|неуспел|није успел|грешк|погрешн|nije uspel|greš|лош|неисправ|loš",
     ),
     "sv": ("autentisering|inloggning", "misslyck|fel uppstod|felaktig|autentiseringsfel|ogiltig"),
+    "or": ("ପ୍ରାମାଣିକିକରଣ", "ଵିଫଳ|ବିଫଳ|ତ୍ରୁଟି"),
     "th": ("รับรองความถูกต้อง", "ผิดพลาด"),
+    "ug": ("دەلىللەش", "خاتا|رەت قىلدى"),
     "tr": ("kimlik doğrulama|yetkilendirme", "başarısız|hata|geçersiz|hatalı"),
     "uk": (
         "автентифікац|аутентифікац",
@@ -334,6 +359,7 @@ _CONNECT: _Vocabulary = {
     "uk": ("з'єднання|з’єднання|з'єднатися|з’єднатися", "невдач|відмовлено|не вдалося|помилка"),
     "vi": ("kết nối", "thất bại|bị từ chối"),
     "zh": ("连接|連線|联接", "失败|失敗|拒绝|拒絕|无法|無法"),
+    "ug": ("ئۇلىنىش", "مەغلۇپ"),
 }
 
 # -- The host not found: host + not found / unknown ---------------------------------------
@@ -515,13 +541,15 @@ _SERVICE: _Vocabulary = {
     "ro": ("servici", "indisponibil|nu este disponibil"),
     "ru": ("служб|услуг|сервис", "недоступн|не доступн"),
     "sk": ("služb", "nie je dostupn|nedostupn|nie je k dispozícii"),
-    "sl": ("storitev", "ni na razpolago|ni na voljo"),
+    "sl": ("storitev|servis", "ni na razpolago|ni na voljo"),
     "sr": ("услуг|usluga", "није доступ|недоступ|nije dostup"),
     "sv": ("tjänst", "inte tillgänglig|ej tillgänglig|otillgänglig"),
     "tr": ("hizmet", "kullanılamıyor|kullanılabilir değil"),
     "uk": ("служб|послуг", "недоступн"),
     "vi": ("dịch vụ", "không sẵn có|không khả dụng"),
-    "zh": ("服务|服務", "不可用"),
+    "zh": ("服务|服務", "不可用|無可用"),
+    "km": ("សេវា", "មិន\u200bអាច|មិន\u200bមាន"),  # (a zero-width space between Khmer words)
+    "ug": ("مۇلازىمەت", "ئىشلەتكىلى بولمايدۇ"),
 }
 
 # -- The server's greeting (or welcome) named, with an error: stage greeting ---------------
@@ -561,6 +589,55 @@ _GREETING: _Vocabulary = {
     "kk": ("қош келдіңіз", "қате"),
     "id": ("selamat datang", "galat|kesalahan"),
     "lt": ("sveiki", "klaida"),
+    "bn": ("স্বাগতম", "ত্রুটি|সমস্যা"),
+    "et": ("tere tulemast", "viga"),
+    "or": ("ସ୍ୱାଗତ", "ତ୍ରୁଟି"),
+    "ug": ("مەرھابا", "خاتا"),
+    "ar": ("مرحبا", "خطأ"),
+    "bs": ("dobro došli", "greška"),
+    "is": ("velkomin", "villa"),
+    "km": ("ស្វាគមន៍", "កំហុស"),
+    "mk": ("добредојдовте", "грешка"),
+    "nn": ("velkomen", "feil"),
+    "th": ("ยินดีต้อนรับ", "ผิดพลาด"),
+}
+
+# -- The recipient's mailbox full: the mailbox + full (FairEmail's ``title_legend_quota``,
+# "Mailbox almost full", whose words of a full mailbox are the concept's) -----------------
+_FULL: _Vocabulary = {
+    "ar": ("صندوق الوارد|صندوق البريد", "الإمتلاء|الامتلاء|ممتلئ"),
+    "az": ("poçt qutusu", "dolub|doludur"),
+    "be": ("паштовая скрыня|паштовай скрыні", "поўная"),
+    "bg": ("пощенската кутия", "пълна"),
+    "bs": ("poštanski sanduk", "pun"),
+    "cs": ("poštovní schránka|schránka", "plná"),
+    "da": ("postkasse", "fuld"),
+    "de": ("postfach", "voll"),
+    "el": ("γραμματοκιβώτιο", "γεμάτο"),
+    "es": ("buzón", "lleno"),
+    "et": ("postkast", "täis"),
+    "fi": ("postilaatikko", "täynnä|täysi"),
+    "fr": ("boîte aux lettres", "pleine"),
+    "gl": ("caixa de entrada", "chea"),
+    "he": ("תיבת הדוא״ל|תיבת הדואר", "מלאה"),
+    "hr": ("poštanski sandučić", "pun"),
+    "hu": ("postaláda", "tele"),
+    "id": ("kotak pesan|kotak surat", "penuh"),
+    "it": ("casella email|casella di posta", "piena"),
+    "ja": ("メールボックス", "残りわずか|いっぱい"),
+    "ko": ("편지함", "가득"),
+    "nl": ("mailbox", "vol"),
+    "pl": ("skrzynka pocztowa", "pełna"),
+    "pt": ("caixa de entrada|caixa de correio", "cheia"),
+    "ro": ("căsuța poștală", "plină"),
+    "ru": ("почтовый ящик", "заполнен"),
+    "sk": ("poštová schránka", "plná"),
+    "sl": ("poštni predal", "poln"),
+    "sv": ("brevlåda", "full"),
+    "tr": ("posta kutusu", "dolu"),
+    "uk": ("поштова скринька", "заповнена"),
+    "vi": ("hộp thư", "đầy"),
+    "zh": ("邮箱|信箱", "已满|快滿"),
 }
 
 # -- The message too big: message + too large (neomutt's "Email too large to preview"), and
@@ -694,6 +771,18 @@ CONCEPTS: tuple[tuple[TextPattern, Callable[[str, frozenset[str]], bool]], ...] 
     ),
     (
         _concept(
+            "i18n.words.mailbox_full",
+            _C.RECIPIENT,
+            "The recipient's mailbox is full (said in the mail program's or the server's own "
+            "language).",
+            "The recipient must delete mail or have the quota raised; retrying later may work.",
+            source="i18n",
+            retry=True,
+        ),
+        lambda low, present: pair_found(low, _FULL, 24, present),
+    ),
+    (
+        _concept(
             "i18n.words.timed_out",
             _C.NETWORK_TIMEOUT,
             "The server stopped answering and the mail program's wait ran out (said in the "
@@ -765,7 +854,7 @@ def _all_keys() -> list[str]:
     return sorted({*keys, "smtp"})
 
 
-_VOCABULARIES = (_AUTH, _LOST, _CONNECT, _HOST, _CERT, _SERVICE, _SIZE, _GREETING)
+_VOCABULARIES = (_AUTH, _LOST, _CONNECT, _HOST, _CERT, _SERVICE, _SIZE, _GREETING, _FULL)
 # The key words by their first three characters, and those shorter (made on first use).
 _BY_START: dict[str, tuple[str, ...]] = {}
 _SHORT: list[str] = []
