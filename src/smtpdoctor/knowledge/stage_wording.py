@@ -636,6 +636,24 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     stage_phrase(
         "stage.debug_arrows_auth", r"\] >> AUTH\b(?:(?!\] >> ).){0,300}?\] << [45]\d\d", _S.AUTH
     ),
+    # (session 23, catalogues4) Swift Mailer's and Symfony Mailer's stack traces name the
+    # command whose reply failed the check in their frame "executeCommand('MAIL
+    # FROM:<x>\r\n', array(250))" (swiftmailer #788): the command the trace states.
+    *(
+        stage_phrase(
+            f"stage.frame_execute_{name}",
+            rf"(?-i:executeCommand)\(\s*['\"](?:{command})\b",
+            stage,
+        )
+        for name, command, stage in (
+            ("mail_from", "MAIL FROM", _S.MAIL_FROM),
+            ("rcpt_to", "RCPT TO", _S.RCPT_TO),
+            ("data", "DATA", _S.DATA),
+            ("ehlo", "EHLO|HELO", _S.EHLO),
+            ("auth", "AUTH", _S.AUTH),
+            ("starttls", "STARTTLS", _S.STARTTLS),
+        )
+    ),
     # (session 14, from session 13's unlanded round) A client library's exception or
     # method named for the step that was refused, in any library's naming (Python's
     # smtplib and aiosmtplib "SMTPRecipientsRefused", .NET "SmtpFailedRecipientException",
