@@ -81,7 +81,8 @@ LIBRARY_PATTERNS: tuple[TextPattern, ...] = (
         # Mailer report a closed socket as an empty reply.
         r"\bSMTPServerDisconnected\b|please run connect\(\) first|"
         r"Expected response code \"?\d{3}(?:/\d{3})*\"? but got (?:an empty response|"
-        r"code \"\", with message \"\")",
+        # (Symfony Mailer 6+ words the same empty reply "but got empty code")
+        r"empty code\b|code \"\", with message \"\")",
         _C.CONNECTION_DROPPED,
         "The server closed the connection without a reply the client could read.",
         "The server or a firewall drops this client (wrong port or TLS mode, a "

@@ -560,7 +560,9 @@ _CORE: tuple[TextPattern, ...] = (
         "smtp.connect_timeout",
         r"connect to \S+: (?:Connection|Operation) timed out|Connection timed out with|"
         r"failed: Connection timed out|\bdefer \(110\)|\bConnection timed out\b|"
-        r"\bOperation timed out\b|\bETIMEDOUT\b|"
+        # (curl's "Operation timed out after N milliseconds with N [out of N] bytes
+        # received" is its whole-transfer timeout, said only once connected: not the connect)
+        r"\bOperation timed out\b(?! after \d+ milliseconds with)|\bETIMEDOUT\b|"
         # curl ("Failed to connect to h port 25 after 21000 ms: Timed out"),
         # Perl's IO::Socket ("connect: timeout")
         r"Failed to connect to \S+ port \d+[^\n]{0,40}: Timed out|\bconnect: timeout\b|"

@@ -47,6 +47,17 @@ _CMD, _Q = r"\bcommand\"?: ['\"]", r"['\"]"
 _STEP_FAILED = r"(?:(?<=\bfailed )|(?<=\bfailure )|(?<=\bunable ))to "
 _COULD_NOT = r"\b(?:could not|couldn't|cannot|can't) "
 
+# The commands a text may name as the step that failed, with the stage each is (the
+# localised "... RCPT TO ..." clauses and Swift's executeCommand frame read them alike).
+_COMMAND_STAGES: tuple[tuple[str, str, Stage], ...] = (
+    ("rcpt", "RCPT TO", _S.RCPT_TO),
+    ("mail", "MAIL FROM", _S.MAIL_FROM),
+    ("data", "DATA", _S.DATA),
+    ("ehlo", "(?:EHLO|HELO)", _S.EHLO),
+    ("auth", "AUTH", _S.AUTH),
+    ("starttls", "STARTTLS", _S.STARTTLS),
+)
+
 STATED_STAGES: tuple[StagePhrase, ...] = (
     # (session 14) A client's "error 535 ..." ("Check SMTP settings: error 535
     # Authentication required"): RFC 4954's 535 answers AUTH only (CODE_STAGES), also
@@ -636,6 +647,17 @@ STATED_STAGES: tuple[StagePhrase, ...] = (
     stage_phrase(
         "stage.debug_arrows_auth", r"\] >> AUTH\b(?:(?!\] >> ).){0,300}?\] << [45]\d\d", _S.AUTH
     ),
+    # (session 23, catalogues4) Swift Mailer's and Symfony Mailer's stack traces name the
+    # command whose reply failed the check in their frame "executeCommand('MAIL
+    # FROM:<x>\r\n', array(250))" (swiftmailer #788): the command the trace states.
+    *(
+        stage_phrase(
+            f"stage.frame_execute_{name}",
+            rf"(?-i:executeCommand)\(\s*['\"]{command}\b",
+            stage,
+        )
+        for name, command, stage in _COMMAND_STAGES
+    ),
     # (session 14, from session 13's unlanded round) A client library's exception or
     # method named for the step that was refused, in any library's naming (Python's
     # smtplib and aiosmtplib "SMTPRecipientsRefused", .NET "SmtpFailedRecipientException",
@@ -1144,14 +1166,7 @@ LOCALISED_COMMANDS: tuple[StagePhrase, ...] = tuple(
         rf"{LOCALISED_NOT_LISTED}(?-i:\b{command}\b){LOCALISED_CLAUSE}",
         stage,
     )
-    for name, command, stage in (
-        ("rcpt", "RCPT TO", _S.RCPT_TO),
-        ("mail", "MAIL FROM", _S.MAIL_FROM),
-        ("data", "DATA", _S.DATA),
-        ("ehlo", "(?:EHLO|HELO)", _S.EHLO),
-        ("auth", "AUTH", _S.AUTH),
-        ("starttls", "STARTTLS", _S.STARTTLS),
-    )
+    for name, command, stage in _COMMAND_STAGES
 )
 
 # RFC 4954 §6: these replies answer AUTH and nothing else.

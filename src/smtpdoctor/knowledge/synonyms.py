@@ -774,7 +774,12 @@ SYNONYM_PATTERNS: tuple[TextPattern, ...] = (
         r"\b(?:access|refresh|OAuth2?) token (?:has |is |was )?(?:expired|revoked)\b|"
         # (session 21, vocab) the token called invalid
         r"\binvalid (?:OAuth2? |access |bearer |refresh )token\b|"
-        r"\binvalid_grant\b",
+        r"\binvalid_grant\b|"
+        # (session 23, catalogues4) a sending plugin's API sign-in refused: FluentSMTP's
+        # "Failed to renew token with Gmail Api", "Invalid Cloudflare API token", "Please
+        # check the API Key"
+        r"\b(?:fail(?:ed|ure)? to|could not|unable to) renew (?:the )?(?:\w+ )?token\b|"
+        r"\binvalid (?:\w+ )?API (?:key|token)\b|\bcheck (?:the|your) API key\b",
         _C.AUTHENTICATION,
         "The authorization the client signs in with (an OAuth2 grant or token) has "
         "expired or was revoked, so the login is refused.",

@@ -399,6 +399,9 @@ VENDOR_PATTERNS: tuple[TextPattern, ...] = (
         # (not "identified as spammer": that judges the sending IP, not the message)
         r"(?:detected|identified|classified|rejected) as spam(?!mer)|identified SPAM|spam[- ]like|"
         r"\(spam\)|Spam Blocked|spam score|spam points|mass mailer|CONTENT REJECT|"
+        # (Comcast/Verizon-style "We do not authorize the use of this system to transport
+        # unsolicited, and/or bulk e-mail", WP Mail SMTP's TestTab L833 keys on it)
+        r"transport unsolicited,? (?:and/or )?bulk e-?mail|"
         r"Spam message rejected|under suspicion of SPAM|\bSPAM not accepted\b|"
         r"message does not meet (?:our|the) (?:delivery )?requirements|"
         # Apple iCloud [CS01]; GMX/web.de/IONOS header checks (their case code
