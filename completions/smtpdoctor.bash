@@ -42,7 +42,7 @@ _smtpdoctor() {
         lab) COMPREPLY=($(compgen -W "-h --help --list --host --base-port --throttle-after --state-dir --format" -- "$cur"));;
         logs) COMPREPLY=($(compgen -W "-h --help --format --events --html --since --until --follow -F --from-start --log-format --jobs -j --engine --scheduler --top --max-destinations --no-progress" -- "$cur"));;
         monitor) COMPREPLY=($(compgen -W "-h --help --config --once --store --listen --web --log-level --format --warn-days --crit-days" -- "$cur"));;
-        queue) COMPREPLY=($(compgen -W "-h --help --format --html --mta -c --postfix-config --exim-config --queue-format --warn --crit --top --now --watch --timeout --interval --log" -- "$cur"));;
+        queue) COMPREPLY=($(compgen -W "-h --help --format --html --mta -c --postfix-config --exim-config --sendmail-config --queue-format --warn --crit --top --now --watch --timeout --interval --log" -- "$cur"));;
         receive) COMPREPLY=($(compgen -W "-h --help --listen --as --limit --delay --hostname --tls-cert --tls-key --client-ca --resolver --no-dns --once --sessions --timeout --max-clients --max-size --events --format --html --for" -- "$cur"));;
         scan) COMPREPLY=($(compgen -W "-h --help --column --checkpoint --fresh --retry-failed --dry-run --jsonl --csv --summary --engine --scheduler --per-ip --per-net --concurrency --spacing --backoff --retries --timeout --port --helo --source-ip --resolver --tls-ca --require-tls --peer --quick --follow-up --expiring-days --no-progress --format" -- "$cur"));;
         warm) COMPREPLY=($(compgen -W "-h --help --idle-timeout --foreground --format" -- "$cur"));;

@@ -99,6 +99,7 @@ complete -c smtpdoctor -n '__fish_seen_subcommand_from queue' -l html -r -d 'als
 complete -c smtpdoctor -n '__fish_seen_subcommand_from queue' -l mta -r -a 'postfix exim sendmail exchange' -d 'the MTA (default: the one installed)'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from queue' -s c -l postfix-config -r -d 'a Postfix instance\'s config directory (postqueue -c DIR)'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from queue' -l exim-config -r -d 'an Exim config file (exim -C FILE)'
+complete -c smtpdoctor -n '__fish_seen_subcommand_from queue' -l sendmail-config -r -d 'a Sendmail instance\'s config file (sendmail -C FILE -bp, -qR)'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from queue' -l queue-format -r -a 'postfix-json postfix-text exim sendmail exchange-list exchange-csv exchange-json' -d 'the dump\'s format, instead of detecting it'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from queue' -l warn -r -d 'warning (exit 1) from this many deferred messages or this oldest age (e.g. 100,3'
 complete -c smtpdoctor -n '__fish_seen_subcommand_from queue' -l crit -r -d 'a destination is stuck (exit 2) from this many deferred messages or this oldest '

@@ -70,11 +70,14 @@ left out of the login concept: their catalogues use them for certificates too.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from smtpdoctor.knowledge.phrasing import LazyRegex, TextPattern
 from smtpdoctor.model import Category, Stage
+
+if TYPE_CHECKING:  # (the logs path imports typing for mypy only: cli/deferred.py)
+    from collections.abc import Callable
+    from typing import Any
 
 __all__ = ["CONCEPTS", "concept_by_id", "concept_match", "concept_stage", "key_words", "pair_found"]
 
