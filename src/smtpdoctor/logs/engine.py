@@ -419,7 +419,7 @@ def _first_handler(
         # Docker prefixes, priority tags, unpadded days: off before parsing.
         unwrap = unwrapper_for(Records(layout)(head) if layout is not None else head)
         if unwrap:
-            handler = _unwrapped(handler, unwrap)
+            handler = _Unwrapped(handler, unwrap)
     if layout is not None:
         handler = _Joined(handler, Records(layout), agg)
     return handler, fmt
@@ -461,10 +461,6 @@ class _Joined:
             self.handler(text)
 
 
-def _unwrapped(handler: _Handler, unwrap: Callable[[bytes], bytes]) -> _Handler:
-    return _Unwrapped(handler, unwrap)
-
-
 class _Unwrapped:
     """A handler whose blocks are first unwrapped (prefix.py)."""
 
@@ -504,12 +500,6 @@ def _handler(
     # and start-up counts against a whole run (issue 17).
     parsers = importlib.import_module("smtpdoctor.logs.parsers")
     parser: LineParser = parsers.PARSERS[fmt](times, reasons)
-    return _line_handler(parser, agg, sink, options)
-
-
-def _line_handler(
-    parser: LineParser, agg: Aggregator, sink: EventSink | None, options: Options
-) -> _Handler:
     return _Lines(parser, agg, sink, options)
 
 
@@ -1009,7 +999,7 @@ def _open_followed(
         if (fmt or "postfix") not in _CSV_FORMATS:
             f.repeats = Repeats()
             if unwrap:
-                f.handler = _unwrapped(f.handler, unwrap)
+                f.handler = _Unwrapped(f.handler, unwrap)
     f.pos = st.st_size if at_end else 0
     fh.seek(f.pos)
 
