@@ -128,15 +128,20 @@ def _read_fd(fd: int, limit: int) -> bytes:
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
+def _batch_setup() -> None:
+    """A folder run's readers: the stored regexes, batch mode, the compiled word finder."""
+    regexstore.enable()
+    batch_mode(regexstore.compile_stored)
+    nativewords.enable()
+
+
 def read_mails(
     paths: list[str],
     keep: Callable[[str], bool],
     unusable: Callable[[bytes, str], str | None],
 ) -> list[MailInput]:
     """Every entry of every mail under ``paths``, each with its file and message number."""
-    regexstore.enable()
-    batch_mode(regexstore.compile_stored)
-    nativewords.enable()
+    _batch_setup()
     return _read_files(list(_files(paths)), keep, unusable)[0]
 
 
@@ -185,9 +190,7 @@ def explain_mails(
     a mail's text, and the worker's message numbers follow this process's. A
     worker that fails to answer leaves its files to this process.
     """
-    regexstore.enable()
-    batch_mode(regexstore.compile_stored)
-    nativewords.enable()
+    _batch_setup()
     files = list(_files(paths))
     if jobs == 0:
         jobs = default_jobs(len(files))
