@@ -41,9 +41,12 @@ from smtpdoctor.lab.scripted import (
     Stall,
 )
 from support.hostile_smtp import (
+    AUTH,
+    AUTHENTICATED,
     BANNER,
     BYE,
     OK250,
+    PASSWORD,
     READ_CAP,
     Case,
     check,
@@ -57,9 +60,6 @@ from support.hostile_smtp import (
 pytestmark = pytest.mark.timeout(90)
 
 TIGHT = 3.0
-PASSWORD = "s3cret"
-AUTH = ("--auth", "alice")
-AUTHENTICATED = reply(235, "2.7.0 Authentication successful")
 HELO_OK = reply(250, "mx.smtpdoctor.test Hello")
 # After HELO: plain SMTP, no PIPELINING: each command its own reply.
 PLAIN_REST = Answer({"MAIL": reply(250, "2.1.0 Ok"), "RCPT": reply(250, "2.1.5 Ok"), "RSET": OK250})

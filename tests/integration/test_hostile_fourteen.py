@@ -43,7 +43,10 @@ from smtpdoctor.lab.scripted import (
     Stall,
 )
 from support.hostile_smtp import (
+    AUTH,
+    AUTHENTICATED,
     OK250,
+    PASSWORD,
     READ_CAP,
     Case,
     check,
@@ -57,13 +60,10 @@ from support.hostile_smtp import (
 pytestmark = pytest.mark.timeout(90)
 
 TIGHT = 3.0
-PASSWORD = "s3cret"
-AUTH = ("--auth", "alice")
 # draft-murchison-sasl-login-00 §2: the server's prompts, base64 ("Username:",
 # "Password:"), as Postfix (Cyrus, Dovecot) and Exchange send them.
 USER_PROMPT = reply(334, "VXNlcm5hbWU6")
 PASSWORD_PROMPT = reply(334, "UGFzc3dvcmQ6")
-AUTHENTICATED = reply(235, "2.7.0 Authentication successful")
 # Microsoft 365's submission port (smtp.office365.com:587), as its EHLO reply
 # reads under TLS: LOGIN, and XOAUTH2 (learn.microsoft.com/exchange/
 # clients-and-mobile-in-exchange-online/authenticated-client-smtp-submission).

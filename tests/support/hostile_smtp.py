@@ -91,6 +91,13 @@ def session(
     return [*out, Expect("QUIT"), Send(BYE), Close(close_notify=True)]
 
 
+# The AUTH rounds' client and server (rounds fourteen and fifteen): ``--auth`` with
+# this user, the password given on standard input, and the server's acceptance.
+PASSWORD = "s3cret"
+AUTH = ("--auth", "alice")
+AUTHENTICATED = reply(235, "2.7.0 Authentication successful")
+
+
 def with_auth(auth_line: str, exchange: Sequence[Action]) -> tuple[Action, ...]:
     """A healthy session whose EHLO reply under TLS (only) offers ``auth_line``, the
     AUTH exchange played by ``exchange`` where MAIL was due."""
